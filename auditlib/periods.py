@@ -76,7 +76,9 @@ def _quarter(start_year: int, start_month: int, financial: bool) -> Period:
     end_month = start_month + 2
     end_year = start_year + (end_month - 1) // 12
     end_month = (end_month - 1) % 12 + 1
-    return Period(date(start_year, start_month, 1), _month_end(end_year, end_month), "quarter", financial)
+    return Period(
+        date(start_year, start_month, 1), _month_end(end_year, end_month), "quarter", financial
+    )
 
 
 def parse_period(label: str | Period, *, calendar_quarters: bool = False) -> Period:
@@ -121,7 +123,9 @@ def period_containing(day: date, kind: str = "quarter", financial: bool = True) 
     """The quarter (financial or calendar) or month that contains ``day``."""
     day = pd.Timestamp(day).date()
     if kind == "month":
-        return Period(date(day.year, day.month, 1), _month_end(day.year, day.month), "month", financial)
+        return Period(
+            date(day.year, day.month, 1), _month_end(day.year, day.month), "month", financial
+        )
     if kind != "quarter":
         raise PeriodError(f"unknown period kind {kind!r}: expected 'quarter' or 'month'")
     offset = 4 if financial else 1

@@ -1,0 +1,151 @@
+"""Finding and reading a dataset's tables as the user wrote them, before any typing.
+
+A dataset is a folder with one CSV, Parquet or XLSX file per table, or one
+XLSX workbook with a sheet per table. Each raw table comes back with its rows
+indexed by the row number the user sees (header = row 1) and its column names
+matched case-insensitively after trimming spaces. Reading problems (a file
+that cannot be read, a table in two formats) are collected, never raised one
+at a time. Input files are only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .contract import TABLES
+from .dataset import Source
+from .errors import InputNotFoundError, Problem
+
+__all__ = ["RawTable", "read_tables"]
+
+_FORMATS = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
+
+
+@dataclass
+class RawTable:
+    name: str
+    frame: pd.DataFrame
+    source: Source
+
+
+def read_tables(path: str | Path) -> tuple[dict[str, RawTable], list[Problem]]:
+    """Read every contract table found at ``path`` (a folder or one workbook)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputNotFoundError(f"{path}: no such dataset folder or workbook")
+    if path.is_dir():
+        return _read_folder(path)
+    if path.suffix.lower() == ".xlsx":
+        return _read_workbook(path)
+    problem = Problem(
+        "unreadable",
+        "a dataset is a folder of table files or one .xlsx workbook with a sheet per table",
+        file=str(path),
+    )
+    return {}, [problem]
+
+
+def _read_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+    found: dict[str, list[Path]] = {}
+    for file in sorted(folder.iterdir()):
+        name = file.stem.strip().lower()
+        if file.is_file() and file.suffix.lower() in _FORMATS and name in TABLES:
+            found.setdefault(name, []).append(file)
+    tables, problems = {}, []
+    for name, files in found.items():
+        if len(files) > 1:
+            listed = ", ".join(f.name for f in files)
+            problems.append(
+                Problem(
+                    "ambiguous_table",
+                    f"table {name} is found in more than one file ({listed}): keep only one",
+                    table=name,
+                    file=str(files[0]),
+                )
+            )
+            continue
+        file = files[0]
+        fmt = _FORMATS[file.suffix.lower()]
+        try:
+            frame = _READERS[fmt](file)
+        except Exception as error:
+            problems.append(_unreadable(name, file, None, error))
+            continue
+        tables[name] = RawTable(name, _tidy(frame, fmt), Source(str(file), None, fmt))
+    return tables, problems
+
+
+def _read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+    except Exception as error:
+        return {}, [_unreadable(None, path, None, error)]
+    tables, problems = {}, []
+    for sheet, frame in sheets.items():
+        name = str(sheet).strip().lower()
+        if name not in TABLES:
+            continue
+        if name in tables:
+            problems.append(
+                Problem(
+                    "ambiguous_table",
+                    f"two sheets are named {name}: keep only one",
+                    table=name,
+                    file=str(path),
+                    sheet=str(sheet),
+                )
+            )
+            continue
+        tables[name] = RawTable(name, _tidy(frame, "xlsx"), Source(str(path), str(sheet), "xlsx"))
+    return tables, problems
+
+
+def _read_csv(file: Path) -> pd.DataFrame:
+    # Everything as text: typing is the validator's job, so that a bad value is
+    # reported exactly as the user wrote it. Blank lines are kept so that row
+    # numbers match what the user sees in a text editor or spreadsheet.
+    return pd.read_csv(
+        file,
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        skip_blank_lines=False,
+        encoding="utf-8-sig",
+        engine="c",
+    )
+
+
+def _read_parquet(file: Path) -> pd.DataFrame:
+    return pd.read_parquet(file)
+
+
+def _read_xlsx(file: Path) -> pd.DataFrame:
+    return pd.read_excel(file, sheet_name=0, dtype=object, engine="openpyxl")
+
+
+_READERS = {"csv": _read_csv, "parquet": _read_parquet, "xlsx": _read_xlsx}
+
+
+def _tidy(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
+    """Row numbers as the user sees them; column names trimmed and lower-cased; blank rows gone."""
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    if fmt != "parquet" and len(frame.columns):
+        frame = frame[frame.notna().any(axis=1)]
+    return frame
+
+
+def _unreadable(table: str | None, file: Path, sheet: str | None, error: Exception) -> Problem:
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, UnicodeDecodeError):
+        reason = "the file is not UTF-8 text (save it as 'CSV UTF-8')"
+    return Problem(
+        "unreadable",
+        f"cannot be read ({reason})",
+        table=table,
+        file=str(file),
+        sheet=sheet,
+    )

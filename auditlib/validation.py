@@ -1,0 +1,416 @@
+"""Validating a dataset against the data contract and typing its tables.
+
+Two stages, both over whole columns. First each cell is read into its
+contract type (dates, booleans, enumerations...); a cell that cannot be read
+is a ``wrong_type`` problem reported with the value as the user wrote it.
+Then a pandera schema built from :mod:`auditlib.contract` checks blanks, keys,
+allowed values, ranges, date limits, date order and references, collecting
+every failure at once (``lazy=True``). Pandera's failure cases are translated
+into :class:`~auditlib.errors.Problem` records a quality analyst can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .contract import REQUIRED_TABLES, TABLES, Column, Table
+from .dataset import Dataset
+from .errors import DatasetError, PeriodError, Problem
+from .loading import RawTable, read_tables
+from .periods import parse_period
+
+__all__ = ["load_dataset", "validate_dataset"]
+
+EARLIEST = pd.Timestamp("2000-01-01")
+_TRUE = {"true", "yes", "y", "1", "1.0", "t"}
+_FALSE = {"false", "no", "n", "0", "0.0", "f"}
+
+
+def load_dataset(
+    path: str | Path, *, today: date | None = None, calendar_quarters: bool = False
+) -> Dataset:
+    """Read, type and validate a dataset; raise :class:`DatasetError` listing every problem."""
+    dataset, problems = _load(path, today=today, calendar_quarters=calendar_quarters)
+    if problems:
+        count = len(problems)
+        raise DatasetError(
+            f"{path}: {count} problem{'s' if count != 1 else ''} found; nothing was analysed",
+            problems,
+        )
+    return dataset
+
+
+def validate_dataset(
+    path: str | Path, *, today: date | None = None, calendar_quarters: bool = False
+) -> list[Problem]:
+    """Every problem with the dataset at ``path`` (an empty list when it meets the contract)."""
+    return _load(path, today=today, calendar_quarters=calendar_quarters)[1]
+
+
+def _load(path, *, today, calendar_quarters) -> tuple[Dataset, list[Problem]]:
+    today_ts = pd.Timestamp(today or date.today())
+    raw_tables, problems = read_tables(path)
+    problems += _missing_tables(raw_tables, path)
+    typed: dict[str, pd.DataFrame] = {}
+    unreadable: dict[str, dict[str, pd.Series]] = {}
+    for name, raw in raw_tables.items():
+        typed[name], unreadable[name], table_problems = _type_table(
+            TABLES[name], raw, calendar_quarters
+        )
+        problems += table_problems
+    keys = {name: _key_values(typed[name], TABLES[name]) for name in typed}
+    for name, raw in raw_tables.items():
+        if len(typed[name].columns):
+            problems += _check_table(
+                TABLES[name], raw, typed[name], unreadable[name], keys, today_ts
+            )
+    problems += _dangling_tables(raw_tables)
+    sources = {name: raw.source for name, raw in raw_tables.items()}
+    return Dataset(typed, sources, str(path)), problems
+
+
+def _missing_tables(raw_tables: dict[str, RawTable], path) -> list[Problem]:
+    return [
+        Problem(
+            "missing_table",
+            f"required table {name} is missing (a file {name}.csv/.parquet/.xlsx, "
+            f"or a sheet named {name})",
+            table=name,
+            file=str(path),
+        )
+        for name in REQUIRED_TABLES
+        if name not in raw_tables
+    ]
+
+
+def _dangling_tables(raw_tables: dict[str, RawTable]) -> list[Problem]:
+    problems = []
+    for name, raw in raw_tables.items():
+        for column in TABLES[name].columns:
+            target = column.references
+            if target and target not in raw_tables and column.name in raw.frame.columns:
+                problems.append(
+                    Problem(
+                        "missing_table",
+                        f"refers to table {target}, which is not in the dataset",
+                        table=name,
+                        file=raw.source.file,
+                        sheet=raw.source.sheet,
+                        column=column.name,
+                    )
+                )
+    return problems
+
+
+# --- stage 1: typing -------------------------------------------------------------------------
+
+
+def _type_table(spec: Table, raw: RawTable, calendar_quarters: bool):
+    """The table in contract types, the cells that could not be read, and the problems."""
+    frame, problems = raw.frame, []
+    where = {"table": spec.name, "file": raw.source.file, "sheet": raw.source.sheet}
+    duplicated = frame.columns[frame.columns.duplicated()].unique()
+    for name in duplicated:
+        problems.append(
+            Problem("duplicate_column", "this column appears twice", column=name, **where)
+        )
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
+    for name in missing:
+        problems.append(
+            Problem("missing_column", f"required column {name} is missing", column=name, **where)
+        )
+    if frame.empty and spec.required:
+        problems.append(Problem("empty_table", "the table has no rows; it is required", **where))
+    typed, unreadable = {}, {}
+    for column in spec.columns:
+        if column.name not in frame.columns:
+            continue
+        values, bad = _parse(column, frame[column.name])
+        if column.name == "quarter":
+            values, bad = _parse_quarters(values, bad, calendar_quarters)
+        typed[column.name], unreadable[column.name] = values, bad
+        problems += _cell_problems(frame[column.name], bad, "wrong_type", column.expected, where)
+    return pd.DataFrame(typed, index=frame.index), unreadable, problems
+
+
+def _blank_to_na(values: pd.Series) -> pd.Series:
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        text = values.astype("string").str.strip()
+        return text.mask(text == "")
+    return values
+
+
+def _parse(column: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The column in its contract type, and a mask of written cells that could not be read."""
+    values = _blank_to_na(values)
+    parsed = _PARSERS[column.kind](values, column)
+    return parsed, values.notna() & parsed.isna()
+
+
+def _parse_text(values: pd.Series, column: Column) -> pd.Series:
+    if pd.api.types.is_float_dtype(values):  # ids typed as numbers in a spreadsheet
+        whole = values.dropna() == values.dropna().round()
+        if whole.all():
+            values = values.astype("Int64")
+    return values.astype("string").str.strip()
+
+
+def _parse_enum(values: pd.Series, column: Column) -> pd.Series:
+    text = values.astype("string").str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    return text.replace(column.aliases) if column.aliases else text
+
+
+def _parse_bool(values: pd.Series, column: Column) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean")
+    text = values.astype("string").str.strip().str.lower()
+    result = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    result[text.isin(_TRUE).fillna(False).astype(bool)] = True
+    result[text.isin(_FALSE).fillna(False).astype(bool)] = False
+    return result
+
+
+def _parse_dates(values: pd.Series, column: Column) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values.dt.tz_localize(None) if values.dt.tz is not None else values
+    else:
+        as_text = values.map(_excel_cell_text) if values.dtype == object else values
+        parsed = pd.to_datetime(as_text, format="ISO8601", errors="coerce")
+    parsed = parsed.astype("datetime64[ns]")
+    return parsed.dt.normalize() if column.kind == "date" else parsed
+
+
+def _excel_cell_text(value):
+    # An XLSX column may mix real Excel dates with typed text; both are fine.
+    if isinstance(value, pd.Timestamp | date):
+        return pd.Timestamp(value).isoformat()
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _parse_number(values: pd.Series, column: Column) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values):
+        return pd.Series(np.nan, index=values.index)
+    numbers = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
+    return numbers.astype("Float64" if column.kind == "number" else "float64")
+
+
+def _parse_int(values: pd.Series, column: Column) -> pd.Series:
+    numbers = _parse_number(values, column)
+    whole = numbers.where(numbers == np.floor(numbers))
+    return whole.astype("Int64")
+
+
+_PARSERS: dict[str, Callable[[pd.Series, Column], pd.Series]] = {
+    "id": _parse_text,
+    "text": _parse_text,
+    "enum": _parse_enum,
+    "bool": _parse_bool,
+    "date": _parse_dates,
+    "timestamp": _parse_dates,
+    "int": _parse_int,
+    "number": _parse_number,
+}
+
+_QUARTER_HINT = "a quarter label like 2026/27 Q2"
+
+
+def _parse_quarters(values: pd.Series, bad: pd.Series, calendar_quarters: bool):
+    """Quarter labels written in their canonical form; unknown labels become unparsed."""
+    canonical = {}
+    for label in values.dropna().unique():  # a handful of distinct labels, not one per row
+        try:
+            period = parse_period(label, calendar_quarters=calendar_quarters)
+        except PeriodError:
+            continue
+        if period.kind == "quarter":
+            canonical[label] = period.label
+    parsed = values.map(canonical).astype("string")
+    return parsed, bad | (values.notna() & parsed.isna())
+
+
+def _cell_problems(raw: pd.Series, mask: pd.Series, reason: str, expected: str, where) -> list:
+    if not mask.any():
+        return []
+    if raw.name == "quarter" and reason == "wrong_type":
+        expected = _QUARTER_HINT
+    cells = raw[mask.to_numpy(dtype=bool)]
+    return [
+        Problem(reason, expected, column=str(raw.name), row=int(row), value=value, **where)
+        for row, value in cells.items()
+    ]
+
+
+# --- stage 2: checks -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Rule:
+    reason: str
+    expected: str
+
+
+def _key_values(frame: pd.DataFrame, spec: Table) -> pd.Index | None:
+    if len(spec.key) != 1 or spec.key[0] not in frame.columns:
+        return None
+    return pd.Index(frame[spec.key[0]].dropna().unique())
+
+
+def _column_checks(column: Column, keys, today: pd.Timestamp) -> list[tuple[pa.Check, _Rule]]:
+    checks = []
+    if column.kind == "enum":
+        checks.append((pa.Check.isin(column.values), _Rule("unknown_value", column.expected)))
+    if column.minimum is not None or column.maximum is not None:
+        low = column.minimum if column.minimum is not None else -np.inf
+        high = column.maximum if column.maximum is not None else np.inf
+        check = pa.Check.in_range(low, high, include_min=not column.exclusive_minimum)
+        checks.append((check, _Rule("out_of_range", column.expected)))
+    if column.kind in ("date", "timestamp"):
+        checks.append((pa.Check.ge(EARLIEST), _Rule("too_early", "a date in 2000 or later")))
+        if column.when == "event":
+            latest = today + pd.Timedelta(days=1)
+            checks.append(
+                (
+                    pa.Check.lt(latest),
+                    _Rule("future_date", f"has not happened yet (today is {today:%Y-%m-%d})"),
+                )
+            )
+        elif column.when == "planned":
+            horizon = today + pd.DateOffset(years=5)
+            checks.append(
+                (
+                    pa.Check.le(horizon),
+                    _Rule("too_far_ahead", "a planned date at most five years ahead"),
+                )
+            )
+    if column.references and keys.get(column.references) is not None:
+        target = TABLES[column.references]
+        rule = _Rule("missing_reference", f"not found in table {target.name} ({target.key[0]})")
+        checks.append((pa.Check.isin(keys[column.references]), rule))
+    return checks
+
+
+def _order_check(earlier: str, later: str) -> pa.Check:
+    def holds(frame: pd.DataFrame) -> pd.Series:
+        return ~(frame[later] < frame[earlier]).fillna(False).astype(bool)
+
+    return pa.Check(holds)
+
+
+def _check_table(spec: Table, raw: RawTable, typed, unreadable, keys, today) -> list[Problem]:
+    rules: dict[tuple[str | None, int], _Rule] = {}
+    columns = {}
+    for column in spec.columns:
+        if column.name not in typed.columns:
+            continue
+        pairs = _column_checks(column, keys, today)
+        for number, (_, rule) in enumerate(pairs):
+            rules[(column.name, number)] = rule
+        unique = spec.key == (column.name,)
+        columns[column.name] = pa.Column(
+            nullable=True,  # blanks are reported by _blank_required in the contract's words
+            unique=unique,
+            checks=[check for check, _ in pairs],
+            required=False,
+        )
+    frame_checks = []
+    for earlier, later, wording in spec.order:
+        if earlier in typed.columns and later in typed.columns:
+            rules[(None, len(frame_checks))] = _Rule("date_order", f"expected {wording}")
+            frame_checks.append(_order_check(earlier, later))
+    multi_key = (
+        list(spec.key) if len(spec.key) > 1 and set(spec.key) <= set(typed.columns) else None
+    )
+    schema = pa.DataFrameSchema(columns, checks=frame_checks, unique=multi_key, coerce=False)
+    try:
+        schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        problems = _translate(errors.failure_cases, spec, raw, rules)
+    else:
+        problems = []
+    problems += _blank_required(spec, raw, typed, unreadable)
+    return problems
+
+
+def _blank_required(spec, raw, typed, unreadable) -> list[Problem]:
+    """Blank cells in columns that must be filled (unreadable cells are reported already)."""
+    problems = []
+    where = {"table": spec.name, "file": raw.source.file, "sheet": raw.source.sheet}
+    for column in spec.columns:
+        if column.nullable or column.name not in typed.columns:
+            continue
+        blank = typed[column.name].isna() & ~unreadable[column.name]
+        for row in typed.index[blank.to_numpy(dtype=bool)]:
+            problems.append(
+                Problem(
+                    "missing_value",
+                    f"blank, but expected {column.expected}",
+                    row=int(row),
+                    column=column.name,
+                    **where,
+                )
+            )
+    return problems
+
+
+def _translate(cases: pd.DataFrame, spec: Table, raw: RawTable, rules) -> list[Problem]:
+    where = {"table": spec.name, "file": raw.source.file, "sheet": raw.source.sheet}
+    problems = []
+    for case in cases.itertuples(index=False):
+        column = case.column if isinstance(case.column, str) and case.column in raw.frame else None
+        row = None if pd.isna(case.index) else int(case.index)
+        rule = _rule_for(case, column, rules, spec)
+        if rule is None:
+            continue
+        if rule.reason == "date_order":
+            earlier, later, _ = spec.order[int(case.check_number)]
+            expected = f"{rule.expected} ({earlier} is {_raw(raw, row, earlier)})"
+            problems.append(
+                Problem(
+                    rule.reason,
+                    expected,
+                    row=row,
+                    column=later,
+                    value=_raw(raw, row, later),
+                    **where,
+                )
+            )
+            continue
+        value = _raw(raw, row, column) if column and row is not None else case.failure_case
+        problems.append(
+            Problem(rule.reason, rule.expected, row=row, column=column, value=value, **where)
+        )
+    return _sorted(problems)
+
+
+def _rule_for(case, column, rules, spec) -> _Rule | None:
+    check = str(case.check)
+    if check == "not_nullable":
+        return None  # reported by _blank_required with the contract's wording
+    if check in ("field_uniqueness", "multiple_fields_uniqueness"):
+        key = " + ".join(spec.key)
+        return _Rule("duplicate_key", f"duplicate {key}: each must appear only once")
+    if case.check_number is None or pd.isna(case.check_number):
+        return None
+    schema_level = case.schema_context == "DataFrameSchema"
+    return rules.get((None if schema_level else column, int(case.check_number)))
+
+
+def _raw(raw: RawTable, row: int | None, column: str | None):
+    if row is None or column is None or column not in raw.frame.columns:
+        return None
+    value = raw.frame.loc[row, column]
+    return None if pd.isna(value) else value
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    """In file order, each once (pandera repeats a frame-level failure for every column)."""
+    unique = {(p.reason, p.row, p.column): p for p in problems}
+    return sorted(unique.values(), key=lambda p: (p.row or 0, p.column or ""))
