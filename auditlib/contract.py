@@ -86,6 +86,8 @@ class Table:
     required: bool = False
     # (earlier, later, wording): later must not precede earlier on the same row
     order: tuple[tuple[str, str, str], ...] = ()
+    # the row's own date: a row dated after the as-of date has not happened yet
+    dated_by: str | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -140,6 +142,7 @@ _TABLES = (
             _bool("wants_family_involved", nullable=True),
         ),
         key=("person_id",),
+        dated_by="start_date",
         required=True,
         order=(("start_date", "end_date", "an end date on or after the start date"),),
     ),
@@ -160,6 +163,7 @@ _TABLES = (
             _enum("chair_role", ("key_worker", "rm", "ni", "other"), **_OPTIONAL),
         ),
         key=("meeting_id",),
+        dated_by="meeting_date",
         required=True,
         order=(("meeting_date", "summary_sent_date", "a summary sent on or after the meeting"),),
     ),
@@ -191,6 +195,7 @@ _TABLES = (
             _planned("review_date"),
         ),
         key=("decision_id",),
+        dated_by="decision_date",
     ),
     Table(
         "advocacy_referrals",
@@ -213,6 +218,7 @@ _TABLES = (
             _event("advocate_involved_at", "timestamp", **_OPTIONAL),
         ),
         key=("referral_id",),
+        dated_by="trigger_at",
         order=(("trigger_at", "referred_at", "a referral on or after its trigger"),),
     ),
     Table(
@@ -227,6 +233,7 @@ _TABLES = (
             _planned("next_review_date"),
         ),
         key=("disagreement_id",),
+        dated_by="opened_date",
         order=(("opened_date", "resolved_date", "a resolution on or after the opening"),),
     ),
     Table(
@@ -240,6 +247,7 @@ _TABLES = (
             _enum("theme", ("compliment", "concern", "none"), **_OPTIONAL),
         ),
         key=("response_id",),
+        dated_by="response_date",
     ),
     Table(
         "outcomes",
@@ -255,6 +263,7 @@ _TABLES = (
             Column("contributor", "text", **_OPTIONAL),
         ),
         key=("outcome_id",),
+        dated_by="recorded_date",
     ),
     Table(
         "staff",
@@ -265,6 +274,7 @@ _TABLES = (
             _event("annual_training_date", **_OPTIONAL),
         ),
         key=("staff_id",),
+        dated_by="start_date",
     ),
     Table(
         "supervisions",
@@ -275,6 +285,7 @@ _TABLES = (
             _bool("reflective_case"),
         ),
         key=("supervision_id",),
+        dated_by="supervision_date",
     ),
     Table(
         "governance_events",
@@ -286,6 +297,7 @@ _TABLES = (
             Column("note", "text", **_OPTIONAL),
         ),
         key=("event_id",),
+        dated_by="event_date",
     ),
     Table(
         "self_assessments",
@@ -310,6 +322,7 @@ _TABLES = (
             Column("note", "text", **_OPTIONAL),
         ),
         key=("quarter", "person_id", "criterion_id"),
+        dated_by="audit_date",
     ),
 )
 

@@ -8,6 +8,8 @@ from datetime import date
 
 import pandas as pd
 
+from .contract import TABLES
+
 __all__ = ["Dataset", "Source"]
 
 
@@ -66,6 +68,38 @@ class Dataset:
             hashed = pd.util.hash_pandas_object(table.reset_index(drop=True), index=False)
             digest.update(hashed.to_numpy().tobytes())
         return digest.hexdigest()
+
+    def as_of(self, day: date) -> Dataset:
+        """The dataset as it stood at the end of ``day`` (quality.md, "the as-of date").
+
+        Rows dated after ``day`` have not happened yet and are left out;
+        later dates on remaining rows (a summary sent, an action closed, a
+        person's end date) are read as not yet happened. Actions go with
+        their meeting.
+        """
+        cutoff = pd.Timestamp(day) + pd.Timedelta(days=1)
+        tables = {}
+        for name, table in self.tables.items():
+            spec = TABLES[name]
+            if spec.dated_by and spec.dated_by in table:
+                table = table[~(table[spec.dated_by] >= cutoff)]
+            later = [
+                c.name
+                for c in spec.columns
+                if c.name in table
+                and c.name != spec.dated_by
+                and c.kind in ("date", "timestamp")
+                and (c.when == "event" or c.name == "end_date")
+            ]
+            if later:
+                table = table.assign(**{c: table[c].where(~(table[c] >= cutoff)) for c in later})
+            tables[name] = table
+        if "actions" in tables:
+            actions = tables["actions"]
+            tables["actions"] = actions[
+                actions["meeting_id"].isin(tables["meetings"]["meeting_id"])
+            ]
+        return Dataset(tables, self.sources, self.path)
 
     def last_event_date(self) -> date | None:
         """The latest meeting date: the natural end of the data."""
