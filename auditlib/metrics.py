@@ -1,0 +1,622 @@
+"""The dashboard metrics of quality.md, per service and for ALL, per period.
+
+Every metric is computed for every service and every requested period in one
+pass of whole-table operations (rows are tagged with their period, then
+grouped), so twenty quarters cost little more than one. Each result row
+carries numerator, denominator, value, a 95% Wilson interval for
+proportions, the count of pending items (deadline after the as-of date, not
+yet done: left out of the denominator) and a status saying why a value is
+missing: ``no_data`` (the table is not in the dataset) or ``none_due``
+(nothing to measure in the period).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from scipy import stats as scipy_stats
+
+from .dataset import Dataset
+from .periods import Period, months_of
+from .stats import wilson_interval
+from .workdays import working_day_deadline
+
+__all__ = ["METRICS", "MetricInfo", "compute_metrics"]
+
+RESULT_COLUMNS = [
+    "scope",
+    "period",
+    "period_start",
+    "period_end",
+    "metric_id",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "pending",
+    "status",
+]
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """What a metric is: its kind, the tables it needs, which way is better, in words."""
+
+    metric_id: str
+    kind: str  # "proportion", "mean" or "count"
+    tables: tuple[str, ...]
+    improvement: str  # "increase", "decrease" or "neutral"
+    label: str
+
+
+@dataclass
+class _Context:
+    data: Dataset
+    periods: list[Period]
+    as_of: pd.Timestamp
+    starts: np.ndarray
+    ends: np.ndarray
+
+    def period_of(self, dates: pd.Series) -> np.ndarray:
+        """Index of the period containing each date; -1 outside every period."""
+        days = dates.to_numpy(dtype="datetime64[ns]")
+        position = np.searchsorted(self.starts, days, side="right") - 1
+        inside = (position >= 0) & (days <= self.ends[np.clip(position, 0, None)])
+        return np.where(inside & ~np.isnat(days), position, -1)
+
+    def deadline_passed(self, deadline: np.ndarray) -> np.ndarray:
+        """A deadline on the as-of date itself has passed (quality.md)."""
+        return deadline.astype("datetime64[ns]") <= self.as_of.to_datetime64()
+
+
+_METRICS: dict[str, tuple[MetricInfo, Callable[[_Context], pd.DataFrame]]] = {}
+
+
+def _metric(metric_id, kind, tables, label, improvement="increase"):
+    def register(function):
+        _METRICS[metric_id] = (MetricInfo(metric_id, kind, tables, improvement, label), function)
+        return function
+
+    return register
+
+
+def compute_metrics(
+    dataset: Dataset,
+    periods: Period | Sequence[Period],
+    *,
+    as_of: date | None = None,
+    metrics: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Every dashboard metric for every service and ALL, for each period.
+
+    ``periods`` must not overlap (quarters, or the months of a quarter).
+    ``as_of`` defaults to today; the dataset is read as it stood that day.
+    Returns a tidy table with the columns in ``RESULT_COLUMNS``.
+    """
+    periods = sorted([periods] if isinstance(periods, Period) else list(periods))
+    as_of_ts = pd.Timestamp(as_of or date.today())
+    context = _Context(
+        data=dataset.as_of(as_of_ts.date()),
+        periods=periods,
+        as_of=as_of_ts,
+        starts=np.array([p.start for p in periods], dtype="datetime64[ns]"),
+        ends=np.array([p.end for p in periods], dtype="datetime64[ns]"),
+    )
+    wanted = list(metrics) if metrics is not None else list(_METRICS)
+    frames = [_one_metric(context, metric_id) for metric_id in wanted]
+    return pd.concat(frames, ignore_index=True)[RESULT_COLUMNS]
+
+
+METRICS: dict[str, MetricInfo] = {}  # filled below, once every metric is registered
+
+
+def _one_metric(context: _Context, metric_id: str) -> pd.DataFrame:
+    info, function = _METRICS[metric_id]
+    services = context.data.services["service_id"].to_numpy(dtype=object)
+    grid = pd.MultiIndex.from_product(
+        [services, range(len(context.periods))], names=["service_id", "p"]
+    )
+    available = all(t in context.data.tables for t in info.tables)
+    counts = function(context) if available else pd.DataFrame()
+    per_service = _complete(counts, grid)
+    if info.kind == "count" and metric_id == "ni_case_samples":
+        overall = per_service.groupby("p")[["total"]].first().rename(columns={"total": "numerator"})
+    else:
+        overall = per_service.groupby("p")[["numerator", "denominator", "pending", "sumsq"]].sum()
+    overall["service_id"] = "ALL"
+    table = pd.concat([per_service.reset_index(), overall.reset_index()], ignore_index=True)
+    return _finish(table, info, context, available)
+
+
+def _complete(counts: pd.DataFrame, grid: pd.MultiIndex) -> pd.DataFrame:
+    """One row per service and period, zero where nothing happened."""
+    columns = ["numerator", "denominator", "pending", "sumsq", "total"]
+    if counts.empty:
+        return pd.DataFrame(0.0, index=grid, columns=columns)
+    counts = counts.groupby(["service_id", "p"]).sum()
+    return counts.reindex(grid, fill_value=0).reindex(columns=columns, fill_value=0).astype(float)
+
+
+def _finish(table: pd.DataFrame, info: MetricInfo, context: _Context, available: bool):
+    periods = context.periods
+    table["scope"] = table.pop("service_id")
+    table["period"] = [periods[p].label for p in table["p"]]
+    table["period_start"] = [periods[p].start for p in table["p"]]
+    table["period_end"] = [periods[p].end for p in table["p"]]
+    table["metric_id"] = info.metric_id
+    num, den = table["numerator"].to_numpy(), table["denominator"].to_numpy()
+    if info.kind == "count":
+        table["denominator"] = np.nan
+        has_value = np.full(len(table), available)
+        table["value"] = np.where(has_value, num, np.nan)
+        table["ci_low"] = table["ci_high"] = np.nan
+    else:
+        has_value = available & (den > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            table["value"] = np.where(has_value, num / den, np.nan)
+        if info.kind == "proportion":
+            low, high = wilson_interval(num, den)
+        else:
+            low, high = _mean_interval(num, den, table["sumsq"].to_numpy())
+        table["ci_low"], table["ci_high"] = (
+            np.where(has_value, low, np.nan),
+            np.where(has_value, high, np.nan),
+        )
+    if not available:
+        table[["numerator", "denominator", "pending"]] = np.nan
+    table["status"] = np.where(has_value, "ok", "no_data" if not available else "none_due")
+    table["all_last"] = table["scope"] == "ALL"
+    ordered = table.sort_values(["all_last", "scope", "p"], kind="stable")
+    return ordered.drop(columns=["p", "sumsq", "total", "all_last"])
+
+
+def _mean_interval(total, n, sumsq):
+    """A t-interval for a mean from its count, sum and sum of squares (NaN below n = 2)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = total / n
+        variance = (sumsq - n * mean**2) / (n - 1)
+        half = scipy_stats.t.ppf(0.975, n - 1) * np.sqrt(np.clip(variance, 0, None) / n)
+    half = np.where(n >= 2, half, np.nan)
+    return mean - half, mean + half
+
+
+# --- shared pieces --------------------------------------------------------------------------
+
+
+def _person_service(context: _Context) -> pd.Series:
+    people = context.data.people
+    return pd.Series(people["service_id"].to_numpy(), index=people["person_id"].to_numpy())
+
+
+def _service_nation(context: _Context) -> pd.Series:
+    services = context.data.services
+    return pd.Series(services["nation"].to_numpy(), index=services["service_id"].to_numpy())
+
+
+def _reviews(context: _Context) -> pd.DataFrame:
+    """Reviews (every meeting but post-incident debriefs) in a requested period."""
+    meetings = context.data.meetings
+    meetings = meetings[meetings["meeting_type"] != "post_incident_debrief"]
+    return _tag(context, meetings, "meeting_date", by_person=True)
+
+
+def _tag(context: _Context, table: pd.DataFrame, date_column: str, *, by_person: bool):
+    """Rows in a requested period, with their period index ``p`` and their ``service_id``."""
+    p = context.period_of(table[date_column])
+    keep = p >= 0
+    table = table[keep].assign(p=p[keep])
+    if by_person:
+        table = table.assign(service_id=table["person_id"].map(_person_service(context)).to_numpy())
+    return table
+
+
+def _count(rows: pd.DataFrame, success, *, pending=None) -> pd.DataFrame:
+    """Numerator, denominator and pending per service and period from row-level flags."""
+    success = np.asarray(success, dtype=bool)
+    pending = np.zeros(len(rows), bool) if pending is None else np.asarray(pending, dtype=bool)
+    frame = pd.DataFrame(
+        {
+            "service_id": rows["service_id"].to_numpy(),
+            "p": rows["p"].to_numpy(),
+            "numerator": success & ~pending,
+            "denominator": ~pending,
+            "pending": pending,
+        }
+    )
+    return frame.groupby(["service_id", "p"], as_index=False).sum()
+
+
+def _flag(values: pd.Series) -> np.ndarray:
+    """A nullable boolean column as plain booleans, unknown read as False."""
+    return values.fillna(False).to_numpy(dtype=bool)
+
+
+# --- participation and timeliness -----------------------------------------------------------
+
+
+def _involved(reviews: pd.DataFrame) -> np.ndarray:
+    return (
+        _flag(reviews["family_present"])
+        | _flag(reviews["advocate_present"])
+        | _flag(reviews["async_input"])
+    )
+
+
+@_metric(
+    "participation_reviews", "proportion", ("meetings",), "reviews with family or advocate input"
+)
+def _participation_reviews(context):
+    reviews = _reviews(context)
+    return _count(reviews, _involved(reviews))
+
+
+@_metric(
+    "participation_people", "proportion", ("meetings",), "people with family or advocate input"
+)
+def _participation_people(context):
+    reviews = _reviews(context)
+    people = (
+        reviews.assign(involved=_involved(reviews))
+        .groupby(["person_id", "service_id", "p"], as_index=False)["involved"]
+        .max()
+    )
+    return _count(people, people["involved"])
+
+
+def _summaries_within(days: int):
+    def compute(context):
+        reviews = _reviews(context)
+        nation = reviews["service_id"].map(_service_nation(context)).to_numpy(dtype=object)
+        deadline = working_day_deadline(reviews["meeting_date"], days, nation)
+        sent = reviews["summary_sent_date"].to_numpy(dtype="datetime64[D]")
+        within = ~np.isnat(sent) & (sent <= deadline)
+        pending = np.isnat(sent) & ~context.deadline_passed(deadline)
+        return _count(reviews, within, pending=pending)
+
+    return compute
+
+
+_metric("summaries_5wd", "proportion", ("meetings",), "summaries sent within 5 working days")(
+    _summaries_within(5)
+)
+_metric("summaries_10wd", "proportion", ("meetings",), "summaries sent within 10 working days")(
+    _summaries_within(10)
+)
+
+
+@_metric("agenda_3d", "proportion", ("meetings",), "agendas sent at least 3 days ahead")
+def _agenda_3d(context):
+    reviews = _reviews(context)
+    if "agenda_sent_date" not in reviews:
+        return _count(reviews, np.zeros(len(reviews), bool))
+    ahead = reviews["agenda_sent_date"] <= reviews["meeting_date"] - pd.Timedelta(days=3)
+    return _count(reviews, _flag(ahead))
+
+
+@_metric("accessible_format", "proportion", ("meetings",), "reviews with an accessible format")
+def _accessible_format(context):
+    reviews = _reviews(context)
+    if "accessible_format" not in reviews:
+        return _count(reviews, np.zeros(len(reviews), bool))
+    recorded = reviews["accessible_format"].fillna("").str.strip() != ""
+    return _count(reviews, _flag(recorded))
+
+
+@_metric("actions_on_time", "proportion", ("actions",), "actions closed on time")
+def _actions_on_time(context):
+    actions = context.data.tables["actions"]
+    person = actions["meeting_id"].map(
+        pd.Series(
+            context.data.meetings["person_id"].to_numpy(),
+            index=context.data.meetings["meeting_id"].to_numpy(),
+        )
+    )
+    actions = _tag(context, actions.assign(person_id=person.to_numpy()), "due_date", by_person=True)
+    closed = actions["closed_date"]
+    on_time = _flag(closed <= actions["due_date"])
+    pending = closed.isna().to_numpy() & ~context.deadline_passed(actions["due_date"].to_numpy())
+    return _count(actions, on_time, pending=pending)
+
+
+# --- coverage: the same people (or staff) all period, something in every month -------------
+
+
+def _whole_period(context: _Context, start: pd.Series, end: pd.Series | None) -> np.ndarray:
+    """(row, period) pairs where the row is present for the whole period."""
+    begins = start.to_numpy(dtype="datetime64[ns]")[:, None] <= context.starts[None, :]
+    if end is None:
+        return begins
+    ends = end.to_numpy(dtype="datetime64[ns]")[:, None]
+    return begins & (np.isnat(ends) | (ends >= context.ends[None, :]))
+
+
+def _pairs(ids: np.ndarray, present: np.ndarray) -> pd.DataFrame:
+    row, p = np.nonzero(present)
+    return pd.DataFrame({"id": ids[row], "p": p})
+
+
+def _months_with(context: _Context, ids: pd.Series, dates: pd.Series) -> pd.DataFrame:
+    """For each id and period: how many distinct calendar months had an event."""
+    p = context.period_of(dates)
+    keep = p >= 0
+    month = dates.to_numpy(dtype="datetime64[M]")[keep]
+    events = pd.DataFrame({"id": ids.to_numpy()[keep], "p": p[keep], "month": month})
+    return events.drop_duplicates().groupby(["id", "p"]).size().rename("months").reset_index()
+
+
+def _coverage(context: _Context, population: pd.DataFrame, achieved: np.ndarray) -> pd.DataFrame:
+    """Count achievers over a population of (id, p, service_id); not yet achieved in an
+    unfinished period is pending (its deadline is the period's end)."""
+    period_over = context.deadline_passed(context.ends[population["p"].to_numpy()])
+    return _count(population, achieved, pending=~achieved & ~period_over)
+
+
+def _supported_people(context: _Context) -> pd.DataFrame:
+    people = context.data.people
+    present = _whole_period(context, people["start_date"], people["end_date"])
+    pairs = _pairs(people["person_id"].to_numpy(dtype=object), present)
+    return pairs.assign(service_id=pairs["id"].map(_person_service(context)).to_numpy())
+
+
+def _months_needed(context: _Context, p: pd.Series) -> np.ndarray:
+    return np.array([len(months_of(period)) for period in context.periods])[p.to_numpy()]
+
+
+@_metric(
+    "monthly_review_coverage", "proportion", ("meetings",), "people with a meeting every month"
+)
+def _monthly_review_coverage(context):
+    people = _supported_people(context)
+    meetings = context.data.meetings
+    months = _months_with(context, meetings["person_id"], meetings["meeting_date"])
+    people = people.merge(months, on=["id", "p"], how="left")
+    achieved = people["months"].fillna(0).to_numpy() >= _months_needed(context, people["p"])
+    return _coverage(context, people, achieved)
+
+
+@_metric("deep_dive_coverage", "proportion", ("meetings",), "people with a deep-dive")
+def _deep_dive_coverage(context):
+    people = _supported_people(context)
+    meetings = context.data.meetings
+    deep = meetings[meetings["meeting_type"] == "deep_dive"]
+    dived = pd.DataFrame(
+        {"id": deep["person_id"].to_numpy(), "p": context.period_of(deep["meeting_date"])}
+    )
+    dived = dived[dived["p"] >= 0].drop_duplicates().assign(dived=True)
+    people = people.merge(dived, on=["id", "p"], how="left")
+    return _coverage(context, people, people["dived"].fillna(False).to_numpy(dtype=bool))
+
+
+# --- decisions and advocacy -----------------------------------------------------------------
+
+
+@_metric(
+    "decisions_specific", "proportion", ("decisions",), "decisions recorded decision-specifically"
+)
+def _decisions_specific(context):
+    decisions = _tag(context, context.data.tables["decisions"], "decision_date", by_person=True)
+    has_capacity = decisions["lacks_capacity"].eq(False)
+    best_interests = decisions["best_interests_recorded"].eq(True)
+    specific = _flag(decisions["consent_recorded"]) | (
+        _flag(decisions["capacity_assessed"]) & (_flag(has_capacity) | _flag(best_interests))
+    )
+    return _count(decisions, specific)
+
+
+@_metric("advocate_when_required", "proportion", ("decisions",), "advocate involved when required")
+def _advocate_when_required(context):
+    decisions = _tag(context, context.data.tables["decisions"], "decision_date", by_person=True)
+    required = decisions[_flag(decisions["advocate_required"])]
+    return _count(required, _flag(required["advocate_involved"]))
+
+
+@_metric(
+    "advocacy_referral_48h",
+    "proportion",
+    ("advocacy_referrals",),
+    "advocacy referrals within 48 hours",
+)
+def _advocacy_referral_48h(context):
+    referrals = _tag(
+        context, context.data.tables["advocacy_referrals"], "trigger_at", by_person=True
+    )
+    deadline = referrals["trigger_at"] + pd.Timedelta(hours=48)
+    referred = referrals["referred_at"]
+    within = _flag(referred <= deadline)
+    pending = referred.isna().to_numpy() & ~context.deadline_passed(
+        deadline.dt.normalize().to_numpy()
+    )
+    return _count(referrals, within, pending=pending)
+
+
+@_metric(
+    "disputes_resolved_20wd",
+    "proportion",
+    ("disagreements",),
+    "disagreements resolved within 20 working days",
+)
+def _disputes_resolved_20wd(context):
+    disputes = _tag(context, context.data.tables["disagreements"], "opened_date", by_person=True)
+    nation = disputes["service_id"].map(_service_nation(context)).to_numpy(dtype=object)
+    deadline = working_day_deadline(disputes["opened_date"], 20, nation)
+    resolved = disputes["resolved_date"].to_numpy(dtype="datetime64[D]")
+    within = ~np.isnat(resolved) & (resolved <= deadline)
+    pending = np.isnat(resolved) & ~context.deadline_passed(deadline)
+    return _count(disputes, within, pending=pending)
+
+
+# --- experience -----------------------------------------------------------------------------
+
+
+def _responses(context: _Context) -> pd.DataFrame:
+    return _tag(context, context.data.tables["experience"], "response_date", by_person=False)
+
+
+def _scored(context: _Context) -> pd.DataFrame:
+    responses = _responses(context)
+    if "feel_involved" not in responses:
+        return responses.iloc[0:0].assign(feel_involved=pd.Series(dtype="Int64"))
+    return responses[responses["feel_involved"].notna()]
+
+
+@_metric(
+    "feel_involved_agree", "proportion", ("experience",), "respondents who feel involved (4-5)"
+)
+def _feel_involved_agree(context):
+    scored = _scored(context)
+    return _count(scored, scored["feel_involved"].to_numpy(dtype=float) >= 4)
+
+
+@_metric("feel_involved_mean", "mean", ("experience",), "mean 'I feel involved' score (1-5)")
+def _feel_involved_mean(context):
+    scored = _scored(context)
+    score = scored["feel_involved"].to_numpy(dtype=float)
+    frame = pd.DataFrame(
+        {
+            "service_id": scored["service_id"].to_numpy(),
+            "p": scored["p"].to_numpy(),
+            "numerator": score,
+            "denominator": 1.0,
+            "sumsq": score**2,
+        }
+    )
+    return frame.groupby(["service_id", "p"], as_index=False).sum()
+
+
+def _theme_count(theme: str):
+    def compute(context):
+        responses = _responses(context)
+        if "theme" not in responses:
+            return pd.DataFrame()
+        return _count(responses, responses["theme"].eq(theme).fillna(False).to_numpy(dtype=bool))
+
+    return compute
+
+
+_metric("compliments", "count", ("experience",), "compliments received")(_theme_count("compliment"))
+_metric("concerns", "count", ("experience",), "concerns raised", improvement="neutral")(
+    _theme_count("concern")
+)
+
+
+# --- enablement -----------------------------------------------------------------------------
+
+
+def _reductions(measure: str):
+    def compute(context):
+        outcomes = context.data.tables["outcomes"]
+        series = outcomes[outcomes["measure"] == measure].sort_values("recorded_date")
+        series = series.assign(value=series["value"].astype(float))
+        in_period = _tag(context, series, "recorded_date", by_person=True)
+        latest = in_period.groupby(["person_id", "service_id", "p"], as_index=False).last()
+        latest["period_start"] = context.starts[latest["p"].to_numpy()]
+        before = pd.merge_asof(
+            latest.sort_values("period_start"),
+            series[["person_id", "recorded_date", "value"]].rename(
+                columns={"recorded_date": "period_start", "value": "before"}
+            ),
+            on="period_start",
+            by="person_id",
+            allow_exact_matches=False,  # strictly before the period starts
+        )
+        before = before[before["before"].notna()]
+        return _count(before, before["value"].to_numpy() < before["before"].to_numpy())
+
+    return compute
+
+
+_metric(
+    "support_stepdowns", "proportion", ("outcomes",), "people whose support ratio stepped down"
+)(_reductions("support_ratio"))
+_metric("prompt_reductions", "proportion", ("outcomes",), "people needing fewer prompts")(
+    _reductions("prompts_per_task")
+)
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+def _staff_in_post(context: _Context, whole_period: bool) -> pd.DataFrame:
+    staff = context.data.tables["staff"]
+    start = staff["start_date"].to_numpy(dtype="datetime64[ns]")[:, None]
+    present = start <= (context.starts if whole_period else context.ends)[None, :]
+    pairs = _pairs(staff["staff_id"].to_numpy(dtype=object), present)
+    service = pd.Series(staff["service_id"].to_numpy(), index=staff["staff_id"].to_numpy())
+    return pairs.assign(service_id=pairs["id"].map(service).to_numpy())
+
+
+@_metric("training_current", "proportion", ("staff",), "staff with annual training in date")
+def _training_current(context):
+    staff = _staff_in_post(context, whole_period=False)
+    trained_on = (
+        staff["id"]
+        .map(
+            pd.Series(
+                context.data.tables["staff"]["annual_training_date"].to_numpy(),
+                index=context.data.tables["staff"]["staff_id"].to_numpy(),
+            )
+            if "annual_training_date" in context.data.tables["staff"]
+            else pd.Series(dtype="datetime64[ns]")
+        )
+        .to_numpy(dtype="datetime64[ns]")
+    )
+    period_end = context.ends[staff["p"].to_numpy()]
+    year_before = (pd.DatetimeIndex(period_end) - pd.DateOffset(years=1)).to_numpy()
+    current = ~np.isnat(trained_on) & (trained_on > year_before) & (trained_on <= period_end)
+    return _coverage(context, staff, current)
+
+
+@_metric(
+    "reflective_supervision",
+    "proportion",
+    ("staff", "supervisions"),
+    "staff with reflective supervision every month",
+)
+def _reflective_supervision(context):
+    staff = _staff_in_post(context, whole_period=True)
+    supervisions = context.data.tables["supervisions"]
+    reflective = supervisions[_flag(supervisions["reflective_case"])]
+    months = _months_with(context, reflective["staff_id"], reflective["supervision_date"])
+    staff = staff.merge(months, on=["id", "p"], how="left")
+    achieved = staff["months"].fillna(0).to_numpy() >= _months_needed(context, staff["p"])
+    return _coverage(context, staff, achieved)
+
+
+# --- governance -----------------------------------------------------------------------------
+
+
+@_metric(
+    "ni_case_samples", "count", ("governance_events",), "NI case samples at the service's site"
+)
+def _ni_case_samples(context):
+    events = context.data.tables["governance_events"]
+    events = _tag(
+        context, events[events["kind"] == "ni_case_sample"], "event_date", by_person=False
+    )
+    services = context.data.services
+    site = (
+        services["site"].fillna(services["service_id"])
+        if "site" in services
+        else services["service_id"]
+    )
+    site_of = pd.Series(site.to_numpy(), index=services["service_id"].to_numpy())
+    per_site = (
+        events.assign(site=events["service_id"].map(site_of).to_numpy())
+        .groupby(["site", "p"])
+        .size()
+    )
+    grid = pd.DataFrame({"service_id": services["service_id"].to_numpy(), "site": site.to_numpy()})
+    grid = grid.merge(pd.DataFrame({"p": range(len(context.periods))}), how="cross")
+    counts = per_site.rename("numerator").reset_index()
+    grid = grid.merge(counts, on=["site", "p"], how="left").fillna({"numerator": 0})
+    total = per_site.groupby("p").sum().reindex(range(len(context.periods)), fill_value=0)
+    grid["total"] = total.to_numpy()[grid["p"].to_numpy()]
+    return grid.drop(columns="site")
+
+
+METRICS.update({metric_id: info for metric_id, (info, _) in _METRICS.items()})
