@@ -128,11 +128,9 @@ def period_containing(day: date, kind: str = "quarter", financial: bool = True) 
         )
     if kind != "quarter":
         raise PeriodError(f"unknown period kind {kind!r}: expected 'quarter' or 'month'")
+    # Financial (from April) and calendar quarters never cross a calendar year.
     offset = 4 if financial else 1
-    first = offset + ((day.month - offset) % 12) // 3 * 3
-    year = day.year if first <= day.month else day.year - 1
-    first = (first - 1) % 12 + 1
-    return _quarter(year, first, financial)
+    return _quarter(day.year, day.month - (day.month - offset) % 3, financial)
 
 
 def months_of(period: Period) -> list[Period]:
