@@ -20,6 +20,7 @@ __all__ = [
     "PeriodError",
     "Problem",
     "RubricError",
+    "SpcError",
     "WorksheetError",
 ]
 
@@ -122,6 +123,10 @@ class RubricError(_ProblemsError):
 
 class PeriodError(AuditlibError, ValueError):
     """A period label or date range that cannot be understood."""
+
+
+class SpcError(AuditlibError, ValueError):
+    """An SPC request that cannot be carried out as asked (bad columns, options or keys)."""
 
 
 class CompareError(AuditlibError, ValueError):
