@@ -1,0 +1,267 @@
+"""Every dashboard metric on a small hand-built dataset whose answers were worked out by hand.
+
+The shared tables (tests/conftest.py): Oak House (S-ENG, England) supports P-1 all
+year and P-3 from 15 Aug 2026; Elm Court (S-SCT, Scotland) supports P-2. Quarter
+under test: 2026/27 Q2 (1 Jul - 30 Sep 2026).
+"""
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from auditlib import parse_period
+from auditlib.metrics import METRICS, compute_metrics
+from auditlib.periods import months_of
+from auditlib.validation import load_dataset
+
+Q2 = parse_period("2026/27 Q2")
+LATE = date(2026, 10, 31)  # every Q2 deadline has passed
+
+TABLES = {
+    "actions": """
+        action_id,meeting_id,owner_role,due_date,closed_date
+        A-1,M-1,key_worker,2026-07-20,2026-07-20
+        A-2,M-1,rm,2026-08-01,2026-08-05
+        A-3,M-2,key_worker,2026-09-30,
+        A-4,M-5,key_worker,2026-10-15,
+        A-5,M-3,family,2026-09-25,2026-10-10
+        """,
+    "decisions": """
+        decision_id,person_id,decision_date,topic,consent_recorded,capacity_assessed,lacks_capacity,best_interests_recorded,advocate_required,advocate_involved,least_restrictive_recorded,review_date
+        D-1,P-1,2026-07-10,dental treatment,true,false,,,false,false,true,
+        D-2,P-1,2026-07-11,holiday abroad,false,true,false,,false,false,true,
+        D-3,P-2,2026-08-01,medication change,false,true,true,false,true,true,true,2026-12-01
+        D-4,P-2,2026-08-02,moving home,false,false,,,true,false,false,
+        D-5,P-2,2026-08-03,surgery,false,true,true,true,false,false,true,2027-02-01
+        """,
+    "advocacy_referrals": """
+        referral_id,person_id,trigger,trigger_at,referred_at,advocate_involved_at
+        R-1,P-1,serious_medical,2026-07-01 09:00,2026-07-03 09:00,
+        R-2,P-1,dols_lps,2026-07-01 09:00,2026-07-03 09:01,
+        R-3,P-2,no_appropriate_family,2026-09-29 10:00,,
+        """,
+    "disagreements": """
+        disagreement_id,person_id,opened_date,escalation_level,advocate_involved,resolved_date,next_review_date
+        G-1,P-1,2026-07-01,key_worker,false,2026-07-29,
+        G-2,P-1,2026-07-01,rm,true,2026-07-30,
+        G-3,P-2,2026-08-04,rm,false,2026-09-02,
+        G-4,P-1,2026-08-04,rm,false,2026-09-02,
+        G-5,P-2,2026-09-25,ni,true,,2026-12-01
+        """,
+    "experience": """
+        response_id,service_id,respondent,response_date,feel_involved,theme
+        E-1,S-ENG,person,2026-07-05,5,compliment
+        E-2,S-ENG,family,2026-07-06,4,none
+        E-3,S-ENG,advocate,2026-07-07,2,concern
+        E-4,S-ENG,family,2026-07-08,,compliment
+        E-5,S-SCT,person,2026-08-01,3,concern
+        """,
+    "outcomes": """
+        outcome_id,person_id,measure,recorded_date,value,contributor
+        O-1,P-1,support_ratio,2026-05-01,2,staff
+        O-2,P-1,support_ratio,2026-07-15,1.5,family
+        O-3,P-1,support_ratio,2026-09-01,1,staff
+        O-4,P-2,support_ratio,2026-06-30,1,staff
+        O-5,P-2,support_ratio,2026-07-01,1,staff
+        O-6,P-3,support_ratio,2026-08-20,2,staff
+        O-7,P-1,prompts_per_task,2026-04-10,3,staff
+        O-8,P-1,prompts_per_task,2026-08-10,1,family
+        """,
+    "staff": """
+        staff_id,service_id,start_date,annual_training_date
+        ST-1,S-ENG,2024-01-01,2025-10-01
+        ST-2,S-ENG,2024-01-01,2025-09-30
+        ST-3,S-ENG,2026-08-01,2026-08-05
+        ST-4,S-SCT,2024-01-01,
+        """,
+    "supervisions": """
+        supervision_id,staff_id,supervision_date,reflective_case
+        SV-1,ST-1,2026-07-10,yes
+        SV-2,ST-1,2026-08-10,yes
+        SV-3,ST-1,2026-09-10,yes
+        SV-4,ST-2,2026-07-10,yes
+        SV-5,ST-2,2026-08-10,no
+        SV-6,ST-2,2026-09-10,yes
+        SV-7,ST-4,2026-07-01,yes
+        SV-8,ST-4,2026-07-20,yes
+        SV-9,ST-4,2026-08-20,yes
+        SV-10,ST-4,2026-09-20,yes
+        """,
+    "governance_events": """
+        event_id,service_id,event_date,kind,note
+        GE-1,S-ENG,2026-07-15,ni_case_sample,
+        GE-2,S-ENG,2026-09-15,ni_case_sample,
+        GE-3,S-ENG,2026-09-16,dashboard_review,
+        GE-4,S-SCT,2026-05-01,ni_case_sample,
+        """,
+}
+
+
+@pytest.fixture
+def full(make_dataset):
+    return load_dataset(make_dataset(**TABLES))
+
+
+@pytest.fixture
+def minimal(make_dataset):
+    return load_dataset(make_dataset())
+
+
+def result(table, scope, metric):
+    rows = table[(table["scope"] == scope) & (table["metric_id"] == metric)]
+    assert len(rows) == 1, (scope, metric)
+    return rows.iloc[0]
+
+
+def fraction(table, scope, metric):
+    row = result(table, scope, metric)
+    return (row["numerator"], row["denominator"], row["pending"], row["status"])
+
+
+EXPECTED_Q2 = {
+    # metric: {scope: (numerator, denominator)}
+    "participation_reviews": {"S-ENG": (2, 3), "S-SCT": (0, 1), "ALL": (2, 4)},
+    # P-3's only meeting is a debrief, not a review: not in the denominator
+    "participation_people": {"S-ENG": (1, 1), "S-SCT": (0, 1), "ALL": (1, 2)},
+    # M-1 5 working days (within); M-2 never sent; M-3 took 11 working days
+    "summaries_5wd": {"S-ENG": (1, 3), "S-SCT": (0, 1), "ALL": (1, 4)},
+    "summaries_10wd": {"S-ENG": (1, 3), "S-SCT": (0, 1), "ALL": (1, 4)},
+    "agenda_3d": {"S-ENG": (1, 3), "S-SCT": (0, 1)},
+    "accessible_format": {"S-ENG": (1, 3), "S-SCT": (0, 1)},
+    # A-1 closed on its due date; A-2, A-5 closed late; A-3 never closed; A-4 is due in Q3
+    "actions_on_time": {"S-ENG": (1, 4), "ALL": (1, 4)},
+    # P-3 started mid-quarter: only P-1 and P-2 were supported all quarter
+    "monthly_review_coverage": {"S-ENG": (1, 1), "S-SCT": (0, 1), "ALL": (1, 2)},
+    "deep_dive_coverage": {"S-ENG": (1, 1), "S-SCT": (0, 1)},
+    "decisions_specific": {"S-ENG": (2, 2), "S-SCT": (1, 3), "ALL": (3, 5)},
+    "advocate_when_required": {"S-SCT": (1, 2)},
+    # R-1 exactly 48 hours (within); R-2 a minute over; R-3 never referred
+    "advocacy_referral_48h": {"S-ENG": (1, 2), "S-SCT": (0, 1)},
+    # Opened 4 Aug, resolved 2 Sep: 20 working days in England (31 Aug is a bank holiday),
+    # 21 in Scotland (its August holiday was 3 Aug, before the window)
+    "disputes_resolved_20wd": {"S-ENG": (2, 3), "S-SCT": (0, 2)},
+    "feel_involved_agree": {"S-ENG": (2, 3), "S-SCT": (0, 1), "ALL": (2, 4)},
+    # last ratio in Q2 (1) below the last before it (2); P-2 stayed at 1; P-3 has no earlier one
+    "support_stepdowns": {"S-ENG": (1, 1), "S-SCT": (0, 1), "ALL": (1, 2)},
+    "prompt_reductions": {"S-ENG": (1, 1)},
+    # ST-2 trained exactly 12 months before quarter end: not within the 12 months
+    "training_current": {"S-ENG": (2, 3), "S-SCT": (0, 1)},
+    # ST-3 started mid-quarter; ST-2's August supervision was not reflective
+    "reflective_supervision": {"S-ENG": (1, 2), "S-SCT": (1, 1)},
+}
+
+
+@pytest.mark.parametrize("metric", sorted(EXPECTED_Q2))
+def test_proportions_match_hand_worked_answers(full, metric):
+    table = compute_metrics(full, Q2, as_of=LATE, metrics=[metric])
+    for scope, (numerator, denominator) in EXPECTED_Q2[metric].items():
+        row = result(table, scope, metric)
+        assert (row["numerator"], row["denominator"]) == (numerator, denominator), scope
+        assert row["value"] == pytest.approx(numerator / denominator)
+        assert row["ci_low"] <= row["value"] <= row["ci_high"]
+        assert row["status"] == "ok"
+
+
+def test_every_metric_of_quality_md_is_reported(full):
+    table = compute_metrics(full, Q2, as_of=LATE)
+    assert set(table["metric_id"]) == set(METRICS) == set(EXPECTED_Q2) | {
+        "feel_involved_mean",
+        "compliments",
+        "concerns",
+        "ni_case_samples",
+    }
+    assert set(table["scope"]) == {"S-ENG", "S-SCT", "ALL"}
+    assert (table["period"] == "2026/27 Q2").all()
+
+
+def test_wilson_interval_is_reported_for_proportions(full):
+    row = result(compute_metrics(full, Q2, as_of=LATE), "ALL", "participation_reviews")
+    # Wilson 95% for 2 of 4
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.1500, 0.8500), abs=1e-4)
+
+
+def test_mean_score_with_count_and_t_interval(full):
+    table = compute_metrics(full, Q2, as_of=LATE, metrics=["feel_involved_mean"])
+    oak = result(table, "S-ENG", "feel_involved_mean")
+    assert (oak["denominator"], oak["value"]) == (3, pytest.approx(11 / 3))
+    assert (oak["ci_low"], oak["ci_high"]) == pytest.approx((-0.1279, 7.4612), abs=1e-3)
+    elm = result(table, "S-SCT", "feel_involved_mean")
+    assert elm["value"] == 3 and np.isnan(elm["ci_low"])  # one response: no interval
+    assert result(table, "ALL", "feel_involved_mean")["value"] == pytest.approx(3.5)
+
+
+def test_counts_of_themes_and_ni_samples_per_site(full):
+    table = compute_metrics(full, Q2, as_of=LATE)
+    assert result(table, "S-ENG", "compliments")["value"] == 2
+    assert result(table, "S-SCT", "compliments")["value"] == 0  # a real zero: the table exists
+    assert result(table, "ALL", "concerns")["value"] == 2
+    assert result(table, "S-ENG", "ni_case_samples")["value"] == 2
+    assert result(table, "S-SCT", "ni_case_samples")["value"] == 0  # its sample was in Q1
+
+
+def test_pending_summary_is_left_out_of_the_denominator(minimal):
+    # M-5 (Mon 28 Sep, Scotland) has no summary; its 5-working-day deadline is Mon 5 Oct.
+    before = compute_metrics(minimal, Q2, as_of=date(2026, 10, 2), metrics=["summaries_5wd"])
+    assert fraction(before, "S-SCT", "summaries_5wd") == (0, 0, 1, "none_due")
+    assert np.isnan(result(before, "S-SCT", "summaries_5wd")["value"])
+    assert fraction(before, "ALL", "summaries_5wd") == (1, 3, 1, "ok")
+    on_deadline = compute_metrics(minimal, Q2, as_of=date(2026, 10, 5), metrics=["summaries_5wd"])
+    assert fraction(on_deadline, "S-SCT", "summaries_5wd") == (0, 1, 0, "ok")
+
+
+def test_a_summary_sent_after_the_as_of_date_counts_as_not_sent(minimal):
+    # M-3's summary went out on 20 Sep; as of 10 Sep it had not been sent, deadline 10 Sep passed
+    table = compute_metrics(minimal, Q2, as_of=date(2026, 9, 10), metrics=["summaries_10wd"])
+    assert fraction(table, "S-ENG", "summaries_10wd") == (1, 2, 1, "ok")
+
+
+def test_pending_actions_referrals_and_disputes(full):
+    early = compute_metrics(full, Q2, as_of=date(2026, 9, 20), metrics=["actions_on_time"])
+    # A-3 (due 30 Sep) and A-5 (due 25 Sep) are open and not yet due
+    assert fraction(early, "S-ENG", "actions_on_time") == (1, 2, 2, "ok")
+    referral = compute_metrics(full, Q2, as_of=date(2026, 9, 30), metrics=["advocacy_referral_48h"])
+    assert fraction(referral, "S-SCT", "advocacy_referral_48h") == (0, 0, 1, "none_due")
+    due_today = compute_metrics(full, Q2, as_of=date(2026, 10, 1), metrics=["advocacy_referral_48h"])
+    assert fraction(due_today, "S-SCT", "advocacy_referral_48h") == (0, 1, 0, "ok")
+    disputes = compute_metrics(full, Q2, as_of=date(2026, 10, 20), metrics=["disputes_resolved_20wd"])
+    assert fraction(disputes, "S-SCT", "disputes_resolved_20wd") == (0, 1, 1, "ok")
+
+
+def test_missing_table_says_no_data_never_zero(minimal):
+    table = compute_metrics(minimal, Q2, as_of=LATE)
+    for metric in ("actions_on_time", "decisions_specific", "compliments", "training_current"):
+        row = result(table, "ALL", metric)
+        assert row["status"] == "no_data"
+        assert np.isnan(row["value"])
+
+
+def test_empty_denominator_says_none_due(full):
+    table = compute_metrics(full, Q2, as_of=LATE, metrics=["advocate_when_required"])
+    row = result(table, "S-ENG", "advocate_when_required")
+    assert row["status"] == "none_due" and np.isnan(row["value"]) and np.isnan(row["ci_low"])
+
+
+def test_unfinished_quarter_leaves_coverage_pending(minimal):
+    table = compute_metrics(minimal, Q2, as_of=date(2026, 8, 20), metrics=["monthly_review_coverage"])
+    # P-1 has July and August meetings but September has not happened yet; P-2 none yet
+    assert fraction(table, "ALL", "monthly_review_coverage") == (0, 0, 2, "none_due")
+
+
+def test_months_of_a_quarter(minimal):
+    table = compute_metrics(minimal, months_of(Q2), as_of=LATE, metrics=["monthly_review_coverage"])
+    oak = table[table["scope"] == "S-ENG"]
+    assert list(oak["period"]) == ["2026-07", "2026-08", "2026-09"]
+    # P-3 joins for September (started 15 Aug) and had a meeting (a debrief) that month
+    assert list(oak["denominator"]) == [1, 1, 2]
+    assert list(oak["numerator"]) == [1, 1, 2]
+
+
+def test_many_quarters_at_once_equal_each_alone(full):
+    quarters = [Q2.previous(), Q2]
+    together = compute_metrics(full, quarters, as_of=LATE)
+    alone = compute_metrics(full, Q2, as_of=LATE)
+    q2 = together[together["period"] == "2026/27 Q2"].reset_index(drop=True)
+    assert q2.equals(alone.reset_index(drop=True))
+    q1 = result(together[together["period"] == "2026/27 Q1"], "S-SCT", "summaries_5wd")
+    assert (q1["numerator"], q1["denominator"]) == (1, 1)  # M-4: 4 working days in Scotland
