@@ -154,7 +154,7 @@ def _finish(table: pd.DataFrame, info: MetricInfo, context: _Context, available:
         table["denominator"] = np.nan
         has_value = np.full(len(table), available)
         table["value"] = np.where(has_value, num, np.nan)
-        table["ci_low"] = table["ci_high"] = np.nan
+        table["ci_low"] = table["ci_high"] = table["pending"] = np.nan
     else:
         has_value = available & (den > 0)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -165,12 +165,17 @@ def test_proportions_match_hand_worked_answers(full, metric):
 
 def test_every_metric_of_quality_md_is_reported(full):
     table = compute_metrics(full, Q2, as_of=LATE)
-    assert set(table["metric_id"]) == set(METRICS) == set(EXPECTED_Q2) | {
-        "feel_involved_mean",
-        "compliments",
-        "concerns",
-        "ni_case_samples",
-    }
+    assert (
+        set(table["metric_id"])
+        == set(METRICS)
+        == set(EXPECTED_Q2)
+        | {
+            "feel_involved_mean",
+            "compliments",
+            "concerns",
+            "ni_case_samples",
+        }
+    )
     assert set(table["scope"]) == {"S-ENG", "S-SCT", "ALL"}
     assert (table["period"] == "2026/27 Q2").all()
 
@@ -222,9 +227,13 @@ def test_pending_actions_referrals_and_disputes(full):
     assert fraction(early, "S-ENG", "actions_on_time") == (1, 2, 2, "ok")
     referral = compute_metrics(full, Q2, as_of=date(2026, 9, 30), metrics=["advocacy_referral_48h"])
     assert fraction(referral, "S-SCT", "advocacy_referral_48h") == (0, 0, 1, "none_due")
-    due_today = compute_metrics(full, Q2, as_of=date(2026, 10, 1), metrics=["advocacy_referral_48h"])
+    due_today = compute_metrics(
+        full, Q2, as_of=date(2026, 10, 1), metrics=["advocacy_referral_48h"]
+    )
     assert fraction(due_today, "S-SCT", "advocacy_referral_48h") == (0, 1, 0, "ok")
-    disputes = compute_metrics(full, Q2, as_of=date(2026, 10, 20), metrics=["disputes_resolved_20wd"])
+    disputes = compute_metrics(
+        full, Q2, as_of=date(2026, 10, 20), metrics=["disputes_resolved_20wd"]
+    )
     assert fraction(disputes, "S-SCT", "disputes_resolved_20wd") == (0, 1, 1, "ok")
 
 
@@ -243,7 +252,9 @@ def test_empty_denominator_says_none_due(full):
 
 
 def test_unfinished_quarter_leaves_coverage_pending(minimal):
-    table = compute_metrics(minimal, Q2, as_of=date(2026, 8, 20), metrics=["monthly_review_coverage"])
+    table = compute_metrics(
+        minimal, Q2, as_of=date(2026, 8, 20), metrics=["monthly_review_coverage"]
+    )
     # P-1 has July and August meetings but September has not happened yet; P-2 none yet
     assert fraction(table, "ALL", "monthly_review_coverage") == (0, 0, 2, "none_due")
 

@@ -29,7 +29,11 @@ def test_calendar_quarters_only_on_request():
     with pytest.raises(PeriodError, match="calendar-quarter"):
         parse_period("2026 Q3")
     period = parse_period("2026 Q3", calendar_quarters=True)
-    assert (period.start, period.end, period.label) == (date(2026, 7, 1), date(2026, 9, 30), "2026 Q3")
+    assert (period.start, period.end, period.label) == (
+        date(2026, 7, 1),
+        date(2026, 9, 30),
+        "2026 Q3",
+    )
 
 
 @pytest.mark.parametrize("label", ["2026/28 Q1", "2026/27 Q5", "Q2", "2026-13", ""])

@@ -16,7 +16,9 @@ def test_same_day_counts_zero_and_missing_is_nan():
 def test_easter_differs_between_england_and_scotland():
     # Thu 2 Apr 2026 -> Thu 9 Apr: Good Friday is a holiday in both, Easter Monday only in England.
     counts = working_days_between(
-        ["2026-04-02", "2026-04-02"], ["2026-04-09", "2026-04-09"], np.array(["england", "scotland"])
+        ["2026-04-02", "2026-04-02"],
+        ["2026-04-09", "2026-04-09"],
+        np.array(["england", "scotland"]),
     )
     assert list(counts) == [3, 4]
 
