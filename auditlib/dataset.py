@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 
+from ._columns import isin
 from .contract import TABLES
 
 __all__ = ["Dataset", "Source"]
@@ -94,11 +95,9 @@ class Dataset:
             if later:
                 table = table.assign(**{c: table[c].where(~(table[c] >= cutoff)) for c in later})
             tables[name] = table
-        if "actions" in tables:
-            actions = tables["actions"]
-            tables["actions"] = actions[
-                actions["meeting_id"].isin(tables["meetings"]["meeting_id"])
-            ]
+        if "actions" in tables and len(tables["meetings"]) < len(self.meetings):
+            actions, meetings = tables["actions"], tables["meetings"]
+            tables["actions"] = actions[isin(actions["meeting_id"], meetings["meeting_id"])]
         return Dataset(tables, self.sources, self.path)
 
     def last_event_date(self) -> date | None:
