@@ -268,15 +268,23 @@ def _participation_people(context):
     return _count(people, people["involved"])
 
 
+def _done_within_working_days(context, rows, start: str, done: str, days: int) -> pd.DataFrame:
+    """Rows whose ``done`` date is within ``days`` working days of ``start`` (the service's
+    nation); not done yet with the deadline still ahead is pending."""
+    nation = rows["service_id"].map(_service_nation(context)).to_numpy(dtype=object)
+    deadline = working_day_deadline(rows[start], days, nation)
+    finished = rows[done].to_numpy(dtype="datetime64[D]")
+    within = ~np.isnat(finished) & (finished <= deadline)
+    pending = np.isnat(finished) & ~context.deadline_passed(deadline)
+    return _count(rows, within, pending=pending)
+
+
 def _summaries_within(days: int):
     def compute(context):
         reviews = _reviews(context)
-        nation = reviews["service_id"].map(_service_nation(context)).to_numpy(dtype=object)
-        deadline = working_day_deadline(reviews["meeting_date"], days, nation)
-        sent = reviews["summary_sent_date"].to_numpy(dtype="datetime64[D]")
-        within = ~np.isnat(sent) & (sent <= deadline)
-        pending = np.isnat(sent) & ~context.deadline_passed(deadline)
-        return _count(reviews, within, pending=pending)
+        return _done_within_working_days(
+            context, reviews, "meeting_date", "summary_sent_date", days
+        )
 
     return compute
 
@@ -442,12 +450,7 @@ def _advocacy_referral_48h(context):
 )
 def _disputes_resolved_20wd(context):
     disputes = _tag(context, context.data.tables["disagreements"], "opened_date", by_person=True)
-    nation = disputes["service_id"].map(_service_nation(context)).to_numpy(dtype=object)
-    deadline = working_day_deadline(disputes["opened_date"], 20, nation)
-    resolved = disputes["resolved_date"].to_numpy(dtype="datetime64[D]")
-    within = ~np.isnat(resolved) & (resolved <= deadline)
-    pending = np.isnat(resolved) & ~context.deadline_passed(deadline)
-    return _count(disputes, within, pending=pending)
+    return _done_within_working_days(context, disputes, "opened_date", "resolved_date", 20)
 
 
 # --- experience -----------------------------------------------------------------------------
