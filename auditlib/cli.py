@@ -173,6 +173,134 @@ def _run_demo(args) -> int:
     return EXIT_OK
 
 
+def _services(values: Sequence[str] | None) -> list[str] | None:
+    """``--services`` as given: separate words or comma-separated lists."""
+    if not values:
+        return None
+    return [s.strip() for value in values for s in value.split(",") if s.strip()]
+
+
+def _run_sample(args) -> int:
+    from .checklist import load_checklist
+    from .sampling import draw_sample
+    from .worksheet import save_sample
+
+    checklist = load_checklist(args.checklist)
+    dataset, as_of = _load(args)
+    quarter = _quarter(args.quarter, args, as_of)
+    sample = draw_sample(
+        dataset,
+        quarter,
+        services=_services(args.services),
+        size=args.size,
+        per_site=args.per_site,
+        seed=args.seed,
+        reviewed_only=args.reviewed_only,
+        reserves=args.reserves,
+    )
+    paths = save_sample(sample, args.out, checklist=checklist, force=args.force, split=args.split)
+    for note in sample.record["notes"]:
+        _say(note)
+    worksheets = paths["worksheets"]
+    shown = (
+        worksheets[0]
+        if len(worksheets) == 1
+        else f"{len(worksheets)} worksheets in {worksheets[0].parent}"
+    )
+    _say(
+        f"drew {len(sample.sampled)} files and {len(sample.reserves)} reserves for {quarter} "
+        f"(seed {sample.seed}); wrote {paths['sample']}, {paths['record']} and {shown}"
+    )
+    return EXIT_OK
+
+
+def _run_ingest(args) -> int:
+    from .worksheet import ingest_worksheet
+
+    _say(f"checking {args.worksheet} against {args.into} ...")
+    result = ingest_worksheet(
+        args.worksheet,
+        args.into,
+        replace=args.replace,
+        auditor=args.auditor,
+        audit_date=args.audit_date,
+        quarter=args.quarter,
+        calendar_quarters=args.calendar_quarters,
+    )
+    print(result.summary())
+    return EXIT_OK
+
+
+def _run_qa(args) -> int:
+    from .checklist import load_checklist
+    from .qa import compliance, file_completeness
+
+    checklist = load_checklist(args.checklist)
+    dataset, as_of = _load(args)
+    quarter = _quarter(args.quarter, args, as_of)
+    services = _services(args.services)
+    _say(f"ten-file QA for {quarter}")
+    if args.files:
+        table = file_completeness(dataset, quarter, checklist=checklist, services=services)
+        _emit(table, args)
+        return EXIT_OK
+    table = compliance(
+        dataset,
+        quarter,
+        checklist=checklist,
+        services=services,
+        target=args.target,
+        lower=args.lower,
+    )
+    overall = table[(table["scope"] == "ALL") & table["lqas_sentence"].notna()]
+    for sentence, rows in overall.groupby("lqas_sentence", sort=False):
+        _say(f"{', '.join(rows['criterion_id'])}: {sentence}")
+    if args.format == "table":
+        shown = "scope criterion_id met partial not_met na value ci_low ci_high lqas status"
+        table = table[shown.split()]
+    _emit(table, args)
+    return EXIT_OK
+
+
+def _run_grid(args) -> int:
+    from .grid import grid_totals, self_score_grid
+
+    dataset, as_of = _load(args)
+    quarter = _quarter(args.quarter, args, as_of)
+    _say(f"self-score grid for {quarter}, as of {as_of:%d %b %Y}")
+    table = self_score_grid(
+        dataset, quarter, rubric=args.rubric, as_of=as_of, services=_services(args.services)
+    )
+    totals = grid_totals(table)
+    _say(
+        f"{int(totals['met_target'].eq(True).sum())} of {len(totals)} services evidence the target "
+        f"of {totals['target'].iloc[0]}; {int(table['over_claim'].sum())} over-claims flagged"
+    )
+    if args.totals:
+        table = totals
+    elif args.format == "table":
+        table = table[
+            ["service_id", "dimension", "claimed", "evidenced", "finding", "evidence_note"]
+        ]
+    _emit(table, args)
+    return EXIT_OK
+
+
+def _run_compare(args) -> int:
+    from .compare import compare
+
+    dataset, as_of = _load(args)
+    before = _quarter(args.before, args, as_of)
+    after = _quarter(args.after, args, as_of)
+    _say(f"before/after: {before} against {after}, as of {as_of:%d %b %Y}")
+    table = compare(dataset, before, after, as_of=as_of, services=_services(args.services))
+    if args.format == "table":
+        shown = "scope measure before_value after_value diff_low diff_high exact_p change"
+        table = table[shown.split()]
+    _emit(table, args)
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="auditlib",
@@ -240,6 +368,132 @@ def _parser() -> argparse.ArgumentParser:
         description="Make data/demo if it is missing, then print the latest quarter's metrics.",
     )
     demo.set_defaults(run=_run_demo)
+
+    sample = commands.add_parser(
+        "sample",
+        help="draw the ten-file QA sample and write the auditor worksheet",
+        description=(
+            "Draw the quarter's QA sample reproducibly (frame, allocation, rotation, reserves) and "
+            "write the sample list, the sampling record and the Excel worksheet into --out."
+        ),
+    )
+    _dataset_options(sample)
+    sample.add_argument("--quarter", required=True, help="e.g. '2026/27 Q2', or 'latest'")
+    sample.add_argument(
+        "--services", nargs="+", metavar="ID", help="service ids (default: every service)"
+    )
+    how_many = sample.add_mutually_exclusive_group()
+    how_many.add_argument(
+        "--size", type=int, help="files across the services, in proportion (default 10)"
+    )
+    how_many.add_argument(
+        "--per-site", type=int, metavar="N", help="a fixed number per site (NI sampling: 2)"
+    )
+    sample.add_argument("--seed", type=int, default=0, help="the draw's seed (default 0)")
+    sample.add_argument(
+        "--reviewed-only", action="store_true", help="only people with a review in the quarter"
+    )
+    sample.add_argument(
+        "--reserves", type=int, default=2, help="reserves per service or site (default 2)"
+    )
+    sample.add_argument("--checklist", type=Path, help="your own checklist CSV (default: built in)")
+    sample.add_argument(
+        "--split", action="store_true", help="one worksheet per service (per site with --per-site)"
+    )
+    sample.add_argument(
+        "--force", action="store_true", help="replace an earlier draw for the quarter in --out"
+    )
+    sample.add_argument("--out", type=Path, required=True, help="folder to write into")
+    sample.set_defaults(run=_run_sample)
+
+    ingest = commands.add_parser(
+        "ingest",
+        help="take a filled-in worksheet back into file_audits",
+        description=(
+            "Check every cell of a filled-in worksheet and, only if all is well, add its results "
+            "to the dataset's file_audits table atomically. Every problem is listed with its "
+            "sheet, row and column; nothing is written while any remains."
+        ),
+    )
+    ingest.add_argument("worksheet", help="the filled-in .xlsx worksheet")
+    ingest.add_argument("--into", required=True, help="the dataset folder or workbook")
+    ingest.add_argument(
+        "--replace", action="store_true", help="overwrite earlier results for the same files"
+    )
+    ingest.add_argument("--quarter", help="refuse the worksheet unless it is for this quarter")
+    ingest.add_argument("--auditor", help="auditor code for rows that leave it blank")
+    ingest.add_argument(
+        "--audit-date", type=_date, help="audit date for rows that leave it blank (default today)"
+    )
+    ingest.add_argument(
+        "--calendar-quarters", action="store_true", help="read quarter labels as calendar quarters"
+    )
+    ingest.set_defaults(run=_run_ingest)
+
+    qa = commands.add_parser(
+        "qa",
+        help="ten-file QA compliance per criterion and service",
+        description=(
+            "Compliance per criterion for each service and ALL: met / applicable with partial "
+            "beside it, a 95%% Wilson interval and an LQAS classification against --target, "
+            "with a sentence on what the sample can show (on stderr)."
+        ),
+    )
+    _dataset_options(qa)
+    qa.add_argument("--quarter", required=True, help="e.g. '2026/27 Q2', or 'latest'")
+    qa.add_argument("--services", nargs="+", metavar="ID", help="service ids (default: all)")
+    qa.add_argument("--target", type=float, default=0.9, help="LQAS target (default 0.9)")
+    qa.add_argument("--lower", type=float, help="LQAS lower threshold (default target - 0.3)")
+    qa.add_argument("--checklist", type=Path, help="your own checklist CSV (default: built in)")
+    qa.add_argument(
+        "--files", action="store_true", help="per-file completeness instead of compliance"
+    )
+    _output_options(qa)
+    qa.set_defaults(run=_run_qa)
+
+    grid = commands.add_parser(
+        "grid",
+        help="the self-score grid: claimed against evidenced per dimension",
+        description=(
+            "The ten-dimension self-score grid for each service: the score it claimed, the score "
+            "its data evidences under the rubric (with the evidence and the rule in words), "
+            "over-claims flagged, and totals against the target."
+        ),
+    )
+    _dataset_options(grid)
+    grid.add_argument("--quarter", required=True, help="e.g. '2026/27 Q2', or 'latest'")
+    grid.add_argument("--services", nargs="+", metavar="ID", help="service ids (default: all)")
+    grid.add_argument("--rubric", type=Path, help="your own rubric TOML file (default: built in)")
+    grid.add_argument(
+        "--as-of", type=_date, help="read the data as it stood on this day (default today)"
+    )
+    grid.add_argument(
+        "--totals", action="store_true", help="one row per service (totals) instead of dimensions"
+    )
+    _output_options(grid)
+    grid.set_defaults(run=_run_grid)
+
+    compare = commands.add_parser(
+        "compare",
+        help="before/after for every metric and QA criterion",
+        description=(
+            "Every metric and QA criterion, one quarter against a later one, per service and ALL: "
+            "both values with n and 95%% Wilson intervals, the difference with its 95%% Newcombe "
+            "interval, Fisher's exact test where counts are small, and the change in words "
+            "(rose/fell only where the interval of the difference excludes 0)."
+        ),
+    )
+    _dataset_options(compare)
+    compare.add_argument("--before", required=True, help="the earlier quarter, e.g. '2026/27 Q1'")
+    compare.add_argument(
+        "--after", required=True, help="the later quarter, e.g. '2026/27 Q2', or 'latest'"
+    )
+    compare.add_argument("--services", nargs="+", metavar="ID", help="service ids (default: all)")
+    compare.add_argument(
+        "--as-of", type=_date, help="read the data as it stood on this day (default today)"
+    )
+    _output_options(compare)
+    compare.set_defaults(run=_run_compare)
     return parser
 
 

@@ -30,6 +30,7 @@ class Problem:
     """One thing wrong with a user's input, located as the user sees it.
 
     ``row`` is the row number in the user's file (the header is row 1);
+    ``key`` the dotted key in a settings file such as the rubric;
     ``reason`` is a stable code (``wrong_type``, ``unknown_value``, ...).
     """
 
@@ -41,6 +42,7 @@ class Problem:
     row: int | None = None
     column: str | None = None
     value: object = None
+    key: str | None = None
 
     @property
     def where(self) -> str:
@@ -55,6 +57,8 @@ class Problem:
             parts.append(f"row {self.row}")
         if self.column:
             parts.append(f"column {self.column}")
+        if self.key:
+            parts.append(f"key {self.key}")
         return ", ".join(parts)
 
     @property

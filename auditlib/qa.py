@@ -18,6 +18,7 @@ import pandas as pd
 
 from .checklist import Checklist, load_checklist
 from .dataset import Dataset
+from .errors import AuditlibError
 from .periods import Period
 from .sampling import as_quarter, quarter_mask, select_services, supported_people
 from .stats import (
@@ -94,6 +95,10 @@ def compliance(
     the checklist are kept, after the checklist's, with blank wording.
     """
     period = as_quarter(quarter, calendar_quarters=calendar_quarters)
+    try:
+        lqas_rule(1, target, lower)
+    except ValueError as error:
+        raise AuditlibError(f"LQAS thresholds: {error}") from None
     checklist = checklist if checklist is not None else load_checklist()
     chosen = select_services(dataset, services)
     audits = _audits(dataset, period, chosen)
@@ -228,7 +233,6 @@ def _score(table: pd.DataFrame, available: bool, target: float, lower: float | N
         [MEETS_TARGET, BELOW_TARGET, NO_APPLICABLE_FILES],
         default=None,
     )
-    table["lqas"] = table["lqas"].astype(object).where(table["lqas"].notna(), None)
     table["status"] = np.select(
         [~np.full(len(table), available), scored, files > 0],
         ["no_data", "ok", "none_applicable"],
@@ -246,15 +250,13 @@ def _rules(counts: pd.DataFrame, target: float, lower: float | None) -> pd.DataF
         # A file outside the scope's quarter population (data out of step) falls back to binomial.
         size = int(population) if pd.notna(population) and population >= n else None
         rule = lqas_rule(int(n), target, lower, population=size)
-        rows.append(
-            (n, population, rule.d, f"at least {rule.d} of {rule.n} met", rule.alpha, rule.beta,
-             lqas_sentence(rule))
-        )  # fmt: skip
+        words = f"at least {rule.d} of {rule.n} met"
+        rows.append((n, population, rule.d, words, rule.alpha, rule.beta, lqas_sentence(rule)))
     rules = pd.DataFrame(rows, columns=["applicable", "population", *columns])
     rules[["applicable", "population"]] = rules[["applicable", "population"]].astype("Int64")
     merged = (
         counts.astype("Int64")
-        .reset_index()
+        .reset_index(names="row")
         .merge(rules, on=["applicable", "population"], how="left")
     )
-    return merged.set_index("index")[columns]
+    return merged.set_index("row")[columns]

@@ -207,7 +207,6 @@ def allocate(frame_sizes: pd.Series, size: int) -> pd.Series:
     nonempty = sizes > 0
     total = min(max(int(size), int(nonempty.sum())), int(sizes.sum()))
     fixed = pd.Series(False, index=sizes.index)
-    quota = pd.Series(0.0, index=sizes.index)
     while True:  # one round per wave of small strata: a handful at most
         free = nonempty & ~fixed
         remaining = total - int(fixed.sum())
@@ -316,10 +315,19 @@ def draw_sample(
     files = files[SAMPLE_COLUMNS].reset_index(drop=True)
     requested = {"size": size or DEFAULT_SIZE} if per_site is None else {"per_site": per_site}
     record = _record(
-        period, seed, chosen, frame, fingerprint, counts, strata, files, requested,
-        reserves=int(reserves), reviewed_only=reviewed_only, rotation=dataset.get("file_audits")
-        is not None,
-    )  # fmt: skip
+        period,
+        seed,
+        chosen,
+        frame,
+        fingerprint,
+        counts,
+        strata,
+        files,
+        requested,
+        reserves=int(reserves),
+        reviewed_only=reviewed_only,
+        rotation="file_audits" in dataset,
+    )
     return Sample(period, int(seed), files, record)
 
 

@@ -4,7 +4,8 @@ Prints load time from CSV and from Parquet, validation time, the time to
 compute every metric for every service and quarter, peak memory, and how time
 grows from a quarter-size provider to the full one. Targets (issue 2):
 validation + all metrics within 3x the CSV read; peak memory under 2 GiB;
-4x the data costs at most 4.5x the time.
+4x the data costs at most 4.5x the time. Issue 3: a 2-per-site NI sample
+for every service under 1 s; a QA worksheet for each service under 10 s.
 
     python benchmarks/run.py [--scale-factor 1.0] [--keep]
 """
@@ -23,8 +24,10 @@ from pathlib import Path
 from auditlib.loading import read_tables
 from auditlib.metrics import compute_metrics
 from auditlib.periods import quarters_between
+from auditlib.sampling import draw_sample
 from auditlib.synth import SCALES, make_dataset, write_dataset
 from auditlib.validation import load_dataset
+from auditlib.worksheet import save_sample
 
 TIMES: dict[str, float] = {}
 
@@ -69,6 +72,12 @@ def run(scale: dict, folder: Path, label: str) -> dict[str, float]:
     )
     with timed(f"all metrics, every service, {len(quarters)} quarters"):
         compute_metrics(dataset, quarters, as_of=dataset.last_event_date())
+    quarter, services = quarters[-2], len(dataset.services)  # the last whole quarter
+    with timed("QA sample, 2 per site, every service"):
+        draw_sample(dataset, quarter, per_site=2)
+    ten_each = draw_sample(dataset, quarter, size=10 * services)
+    with timed(f"QA worksheets, one per service ({services})"):
+        save_sample(ten_each, folder / "qa", split=True)
     return dict(TIMES)
 
 
@@ -110,6 +119,10 @@ def main() -> int:
         f"  growth, 4x the data               {full_work / small_work:8.2f}x the time "
         f"(target <= 4.5x)"
     )
+    ni_sample = full["QA sample, 2 per site, every service"]
+    worksheets = next(k for k in full if k.startswith("QA worksheets"))
+    print(f"  NI sample, 2 per site             {ni_sample:8.2f} s (target < 1 s)")
+    print(f"  {worksheets:<33} {full[worksheets]:8.2f} s (target < 10 s)")
     return 0
 
 
