@@ -28,9 +28,9 @@ from ._words import STATUS_WORDS, join
 from .dataset import Dataset
 from .errors import CompareError
 from .metrics import METRICS
-from .periods import Period, parse_period
+from .periods import Period
 from .qa import compliance
-from .sampling import select_services
+from .sampling import as_quarter, select_services
 from .scope import scoped_metrics
 from .stats import NO_CLEAR_CHANGE, describe_change, exact_test, needs_exact, newcombe_difference
 
@@ -77,7 +77,8 @@ def compare(
 ) -> pd.DataFrame:
     """Every metric, and every QA criterion where there are file audits, before against after.
 
-    ``before`` must end before ``after`` starts (CompareError otherwise).
+    ``before`` and ``after`` are quarters, ``before`` the earlier
+    (CompareError when they are the same or the wrong way round).
     One row per scope (each chosen service, then ``ALL`` of them) and
     measure, with the columns of ``COMPARE_COLUMNS``: each period's
     numerator, denominator, pending count, value, Wilson interval and
@@ -116,20 +117,16 @@ def compare(
 
 
 def _periods(before, after, calendar_quarters: bool) -> tuple[Period, Period]:
-    first = parse_period(before, calendar_quarters=calendar_quarters)
-    second = parse_period(after, calendar_quarters=calendar_quarters)
-    if (first.start, first.end) == (second.start, second.end):
+    first = as_quarter(before, calendar_quarters=calendar_quarters)
+    second = as_quarter(after, calendar_quarters=calendar_quarters)
+    if first.start == second.start:
         raise CompareError(
-            f"before and after are the same period ({first}): choose two different quarters"
+            f"before and after are the same quarter ({first}): choose two different quarters"
         )
     if first.start > second.start:
         raise CompareError(
-            f"the periods are the wrong way round: before ({first}) is later than after "
-            f"({second}); give the earlier period as before"
-        )
-    if first.end >= second.start:
-        raise CompareError(
-            f"before ({first}) and after ({second}) overlap: choose separate periods"
+            f"the quarters are the wrong way round: before ({first}) is later than after "
+            f"({second}); give the earlier quarter as before"
         )
     return first, second
 

@@ -33,7 +33,7 @@ from .compare import CANNOT_COMPARE, NOT_TESTED, compare
 from .dataset import Dataset
 from .grid import grid_totals, self_score_grid
 from .metrics import METRICS
-from .periods import Period, parse_period
+from .periods import Period
 from .qa import compliance
 from .sampling import as_quarter, select_services
 from .scope import scoped_metrics
@@ -166,9 +166,7 @@ class _Facts:
         self.public = audience == "public"
         self.period = as_quarter(quarter, calendar_quarters=calendar_quarters)
         base = (
-            None
-            if baseline is None
-            else parse_period(baseline, calendar_quarters=calendar_quarters)
+            None if baseline is None else as_quarter(baseline, calendar_quarters=calendar_quarters)
         )
         self.baseline: Period | None = base
         self.as_of = as_of or date.today()

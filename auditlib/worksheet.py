@@ -95,13 +95,12 @@ _HEADER_NOTES = {
 }
 _RESULT_ALIASES = {"n/a": "na"}
 FILE_AUDITS_COLUMNS = [c.name for c in TABLES["file_audits"].columns]
-
-
-# --------------------------------------------------------------------------- writing
-
 _FILE_COLUMNS = ["person_id", "service_id", "service_name", "site", "stratum", "role", "draw_order"]
 _RESERVE_HEADER = ["person_id", "service_id", "service_name", "site", "reserve_for", "draw_order"]
 _DRAWN_HEADER = ["drawn_person_id", "service_id", "role"]
+
+
+# --------------------------------------------------------------------------- writing
 
 
 def write_text_cell(ws: Worksheet, row: int, column: int, value: Any) -> None:
@@ -138,7 +137,7 @@ class _Layout:
         self.last_criterion = len(ID_COLUMNS) + len(criteria)
         table = checklist.table
         self.notes = _HEADER_NOTES | {
-            c: f"{c} ({d}): the file shows {w}"
+            c: f"{c} ({d})\nThe file shows: {w}"
             for c, d, w in zip(criteria, table["dimension"], table["wording"], strict=True)
         }
         record = sample.record
@@ -245,8 +244,7 @@ def _file_rows(files: pd.DataFrame, by_stratum: bool) -> list[np.ndarray]:
         ascending=[*[True] * len(keys), False, True, True, True],
         kind="stable",
     )
-    values = ordered[_FILE_COLUMNS].astype(object).where(ordered[_FILE_COLUMNS].notna(), None)
-    values = values.to_numpy(dtype=object)
+    values = ordered[_FILE_COLUMNS].to_numpy(dtype=object)
     if not by_stratum or len(values) == 0:
         return [values]
     strata = values[:, 4]
@@ -891,7 +889,7 @@ def _existing(dataset: Dataset, read: WorksheetRead, replace: bool, file: str):
         Problem(
             "already_audited",
             f"file_audits ({source.file}) already has {count} result(s) for this file in "
-            f"{read.quarter.label}: take the worksheet in with replace to overwrite them",
+            f"{read.quarter.label}: ingest again with --replace (replace=True) to overwrite them",
             file=file,
             sheet=SAMPLE_SHEET,
             row=int(first_row[person]),

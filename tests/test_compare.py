@@ -15,7 +15,7 @@ from grid_fixtures import AS_OF, BEFORE, QUARTER, compare_dataset, load
 from auditlib.charts_grid import compare_chart
 from auditlib.cli import main
 from auditlib.compare import CANNOT_COMPARE, COMPARE_COLUMNS, NOT_TESTED, compare
-from auditlib.errors import CompareError
+from auditlib.errors import CompareError, PeriodError
 from auditlib.stats import NO_CLEAR_CHANGE
 
 
@@ -116,15 +116,15 @@ def test_all_covers_only_the_chosen_services(dataset):
     ("before", "after", "message"),
     [
         (QUARTER, BEFORE, "wrong way round"),
-        (QUARTER, QUARTER, "same period"),
-        ("2026/27 Q1", "2026-05", "overlap"),
+        (QUARTER, QUARTER, "same quarter"),
+        (BEFORE, "2026 Q2", "same quarter"),  # the same three months as a calendar quarter
     ],
 )
-def test_periods_the_wrong_way_round_identical_or_overlapping_are_refused(
-    dataset, before, after, message
-):
+def test_quarters_the_wrong_way_round_or_identical_are_refused(dataset, before, after, message):
     with pytest.raises(CompareError, match=message):
-        compare(dataset, before, after, as_of=AS_OF)
+        compare(dataset, before, after, as_of=AS_OF, calendar_quarters=after == "2026 Q2")
+    with pytest.raises(PeriodError, match="month"):
+        compare(dataset, BEFORE, "2026-08", as_of=AS_OF)
 
 
 def test_compare_chart_is_titled_with_the_dates(table):

@@ -107,6 +107,8 @@ def test_the_worksheet_is_a_real_workbook_with_notes_dropdowns_and_no_formulas(t
     assert header == ["person_id", "service_id", "service_name", *CRITERIA, *tail]
     assert "About Me profile" in ws["D1"].comment.text
     assert ws.freeze_panes == "D2"
+    widths = [ws.column_dimensions[letter].width for letter in "ACDR"]
+    assert widths == [14, 28, 10, 60]  # id, service name, a criterion, notes
     lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
     assert [dv.formula1 for dv in lists] == ['"met,partial,not_met,na"']
     assert str(lists[0].sqref) == "D2:O4"
