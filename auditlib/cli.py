@@ -17,11 +17,18 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .checklist import load_checklist
+from .compare import compare
 from .errors import AuditlibError, DatasetError, PeriodError
 from .files import write_text_atomic
+from .grid import grid_totals, self_score_grid
 from .metrics import compute_metrics
-from .periods import Period, months_of, parse_period, period_containing
+from .periods import Period, last_complete_quarter, months_of, parse_period
+from .qa import compliance, file_completeness
+from .sampling import draw_sample
+from .synth import make_scale, write_dataset, write_workbook
 from .validation import load_dataset, validate_dataset
+from .worksheet import ingest_worksheet, save_sample
 
 __all__ = ["main"]
 
@@ -68,6 +75,26 @@ def _dataset_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _quarter_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quarter", required=True, help="e.g. '2026/27 Q2' (financial), or 'latest'"
+    )
+
+
+def _services_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--services", nargs="+", metavar="ID", help="service ids (default: all)")
+
+
+def _as_of_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of", type=_date, help="read the data as it stood on this day (default today)"
+    )
+
+
+def _checklist_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checklist", type=Path, help="your own checklist CSV (default: built in)")
+
+
 def _output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
@@ -109,8 +136,7 @@ def _load(args):
 def _quarter(label: str, args, as_of: date) -> Period:
     """A quarter label, or ``latest``: the last quarter that ended on or before the as-of date."""
     if label.strip().lower() == "latest":
-        current = period_containing(as_of, "quarter", financial=not args.calendar_quarters)
-        return current if current.end <= as_of else current.previous()
+        return last_complete_quarter(as_of, financial=not args.calendar_quarters)
     period = parse_period(label, calendar_quarters=args.calendar_quarters)
     if period.kind != "quarter":
         raise PeriodError(f"--quarter expects a quarter, not the month {period.label}")
@@ -141,8 +167,6 @@ def _run_metrics(args) -> int:
 
 
 def _run_synth(args) -> int:
-    from .synth import make_scale, write_dataset, write_workbook
-
     _say(f"generating the {args.scale} synthetic dataset (seed {args.seed}) ...")
     tables = make_scale(args.scale, seed=args.seed, end=args.end)
     if args.workbook:
@@ -155,14 +179,11 @@ def _run_synth(args) -> int:
 
 def _run_demo(args) -> int:
     if not (DEMO_DIR / "services.csv").exists():
-        from .synth import make_scale, write_dataset
-
         _say(f"making the demo dataset in {DEMO_DIR} ...")
         write_dataset(make_scale("demo"), DEMO_DIR)
     dataset = load_dataset(DEMO_DIR)
     as_of = dataset.last_event_date() or date.today()
-    quarter = period_containing(as_of, "quarter")
-    quarter = quarter if quarter.end <= as_of else quarter.previous()
+    quarter = last_complete_quarter(as_of)
     _say(f"demo: dashboard metrics for {quarter}, as of {as_of:%d %b %Y}")
     table = compute_metrics(dataset, quarter, as_of=as_of)
     shown = table[table["scope"] == "ALL"][
@@ -181,10 +202,6 @@ def _services(values: Sequence[str] | None) -> list[str] | None:
 
 
 def _run_sample(args) -> int:
-    from .checklist import load_checklist
-    from .sampling import draw_sample
-    from .worksheet import save_sample
-
     checklist = load_checklist(args.checklist)
     dataset, as_of = _load(args)
     quarter = _quarter(args.quarter, args, as_of)
@@ -215,8 +232,6 @@ def _run_sample(args) -> int:
 
 
 def _run_ingest(args) -> int:
-    from .worksheet import ingest_worksheet
-
     _say(f"checking {args.worksheet} against {args.into} ...")
     result = ingest_worksheet(
         args.worksheet,
@@ -232,9 +247,6 @@ def _run_ingest(args) -> int:
 
 
 def _run_qa(args) -> int:
-    from .checklist import load_checklist
-    from .qa import compliance, file_completeness
-
     checklist = load_checklist(args.checklist)
     dataset, as_of = _load(args)
     quarter = _quarter(args.quarter, args, as_of)
@@ -263,8 +275,6 @@ def _run_qa(args) -> int:
 
 
 def _run_grid(args) -> int:
-    from .grid import grid_totals, self_score_grid
-
     dataset, as_of = _load(args)
     quarter = _quarter(args.quarter, args, as_of)
     _say(f"self-score grid for {quarter}, as of {as_of:%d %b %Y}")
@@ -287,8 +297,6 @@ def _run_grid(args) -> int:
 
 
 def _run_compare(args) -> int:
-    from .compare import compare
-
     dataset, as_of = _load(args)
     before = _quarter(args.before, args, as_of)
     after = _quarter(args.after, args, as_of)
@@ -329,18 +337,14 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     _dataset_options(metrics)
-    metrics.add_argument(
-        "--quarter", required=True, help="e.g. '2026/27 Q2' (financial), or 'latest'"
-    )
+    _quarter_option(metrics)
     metrics.add_argument(
         "--by",
         choices=("quarter", "month"),
         default="quarter",
         help="one row per quarter (default) or per month of the quarter",
     )
-    metrics.add_argument(
-        "--as-of", type=_date, help="read the data as it stood on this day (default today)"
-    )
+    _as_of_option(metrics)
     _output_options(metrics)
     metrics.set_defaults(run=_run_metrics)
 
@@ -378,10 +382,8 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     _dataset_options(sample)
-    sample.add_argument("--quarter", required=True, help="e.g. '2026/27 Q2', or 'latest'")
-    sample.add_argument(
-        "--services", nargs="+", metavar="ID", help="service ids (default: every service)"
-    )
+    _quarter_option(sample)
+    _services_option(sample)
     how_many = sample.add_mutually_exclusive_group()
     how_many.add_argument(
         "--size", type=int, help="files across the services, in proportion (default 10)"
@@ -396,7 +398,7 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--reserves", type=int, default=2, help="reserves per service or site (default 2)"
     )
-    sample.add_argument("--checklist", type=Path, help="your own checklist CSV (default: built in)")
+    _checklist_option(sample)
     sample.add_argument(
         "--split", action="store_true", help="one worksheet per service (per site with --per-site)"
     )
@@ -440,11 +442,11 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     _dataset_options(qa)
-    qa.add_argument("--quarter", required=True, help="e.g. '2026/27 Q2', or 'latest'")
-    qa.add_argument("--services", nargs="+", metavar="ID", help="service ids (default: all)")
+    _quarter_option(qa)
+    _services_option(qa)
     qa.add_argument("--target", type=float, default=0.9, help="LQAS target (default 0.9)")
     qa.add_argument("--lower", type=float, help="LQAS lower threshold (default target - 0.3)")
-    qa.add_argument("--checklist", type=Path, help="your own checklist CSV (default: built in)")
+    _checklist_option(qa)
     qa.add_argument(
         "--files", action="store_true", help="per-file completeness instead of compliance"
     )
@@ -461,12 +463,10 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     _dataset_options(grid)
-    grid.add_argument("--quarter", required=True, help="e.g. '2026/27 Q2', or 'latest'")
-    grid.add_argument("--services", nargs="+", metavar="ID", help="service ids (default: all)")
+    _quarter_option(grid)
+    _services_option(grid)
     grid.add_argument("--rubric", type=Path, help="your own rubric TOML file (default: built in)")
-    grid.add_argument(
-        "--as-of", type=_date, help="read the data as it stood on this day (default today)"
-    )
+    _as_of_option(grid)
     grid.add_argument(
         "--totals", action="store_true", help="one row per service (totals) instead of dimensions"
     )
@@ -488,10 +488,8 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--after", required=True, help="the later quarter, e.g. '2026/27 Q2', or 'latest'"
     )
-    compare.add_argument("--services", nargs="+", metavar="ID", help="service ids (default: all)")
-    compare.add_argument(
-        "--as-of", type=_date, help="read the data as it stood on this day (default today)"
-    )
+    _services_option(compare)
+    _as_of_option(compare)
     _output_options(compare)
     compare.set_defaults(run=_run_compare)
     return parser

@@ -124,7 +124,7 @@ def _one_metric(context: _Context, metric_id: str) -> pd.DataFrame:
     available = all(t in context.data.tables for t in info.tables)
     counts = function(context) if available else pd.DataFrame()
     per_service = _complete(counts, grid)
-    if info.kind == "count" and metric_id == "ni_case_samples":
+    if "total" in counts:  # a site-level count: adding services would count shared sites twice
         overall = per_service.groupby("p")[["total"]].first().rename(columns={"total": "numerator"})
     else:
         overall = per_service.groupby("p")[["numerator", "denominator", "pending", "sumsq"]].sum()
@@ -145,9 +145,10 @@ def _complete(counts: pd.DataFrame, grid: pd.MultiIndex) -> pd.DataFrame:
 def _finish(table: pd.DataFrame, info: MetricInfo, context: _Context, available: bool):
     periods = context.periods
     table["scope"] = table.pop("service_id")
-    table["period"] = [periods[p].label for p in table["p"]]
-    table["period_start"] = [periods[p].start for p in table["p"]]
-    table["period_end"] = [periods[p].end for p in table["p"]]
+    p = table["p"].to_numpy(dtype=int)
+    table["period"] = np.array([period.label for period in periods], dtype=object)[p]
+    table["period_start"] = np.array([period.start for period in periods], dtype=object)[p]
+    table["period_end"] = np.array([period.end for period in periods], dtype=object)[p]
     table["metric_id"] = info.metric_id
     num, den = table["numerator"].to_numpy(), table["denominator"].to_numpy()
     if info.kind == "count":
@@ -172,6 +173,8 @@ def _finish(table: pd.DataFrame, info: MetricInfo, context: _Context, available:
     table["status"] = np.where(has_value, "ok", "no_data" if not available else "none_due")
     table["all_last"] = table["scope"] == "ALL"
     ordered = table.sort_values(["all_last", "scope", "p"], kind="stable")
+    # counts of things (reviews, people, files) print as whole numbers; blank where unknown
+    ordered = ordered.astype({"numerator": "Int64", "denominator": "Int64", "pending": "Int64"})
     return ordered.drop(columns=["p", "sumsq", "total", "all_last"])
 
 
@@ -345,7 +348,7 @@ def _whole_period(context: _Context, start: pd.Series, end: pd.Series | None) ->
 
 def _pairs(ids: np.ndarray, present: np.ndarray) -> pd.DataFrame:
     row, p = np.nonzero(present)
-    return pd.DataFrame({"id": ids[row], "p": p})
+    return pd.DataFrame({"id": ids[row], "p": p, "row": row})
 
 
 def _months_with(context: _Context, ids: pd.Series, dates: pd.Series) -> pd.DataFrame:
@@ -556,18 +559,12 @@ def _staff_in_post(context: _Context, whole_period: bool) -> pd.DataFrame:
 @_metric("training_current", "proportion", ("staff",), "staff with annual training in date")
 def _training_current(context):
     staff = _staff_in_post(context, whole_period=False)
-    trained_on = (
-        staff["id"]
-        .map(
-            pd.Series(
-                context.data.tables["staff"]["annual_training_date"].to_numpy(),
-                index=context.data.tables["staff"]["staff_id"].to_numpy(),
-            )
-            if "annual_training_date" in context.data.tables["staff"]
-            else pd.Series(dtype="datetime64[ns]")
-        )
-        .to_numpy(dtype="datetime64[ns]")
-    )
+    table = context.data.tables["staff"]
+    if "annual_training_date" in table:
+        dates = table["annual_training_date"].to_numpy(dtype="datetime64[ns]")
+        trained_on = dates[staff["row"].to_numpy()]
+    else:
+        trained_on = np.full(len(staff), np.datetime64("NaT"), dtype="datetime64[ns]")
     period_end = context.ends[staff["p"].to_numpy()]
     year_before = (pd.DatetimeIndex(period_end) - pd.DateOffset(years=1)).to_numpy()
     current = ~np.isnat(trained_on) & (trained_on > year_before) & (trained_on <= period_end)

@@ -15,7 +15,14 @@ import pandas as pd
 
 from .errors import PeriodError
 
-__all__ = ["Period", "months_of", "parse_period", "period_containing", "quarters_between"]
+__all__ = [
+    "Period",
+    "last_complete_quarter",
+    "months_of",
+    "parse_period",
+    "period_containing",
+    "quarters_between",
+]
 
 _FINANCIAL = re.compile(r"^\s*(\d{4})\s*/\s*(\d{2}|\d{4})\s*[- ]?\s*Q([1-4])\s*$", re.IGNORECASE)
 _CALENDAR = re.compile(r"^\s*(\d{4})\s*[- ]?\s*Q([1-4])\s*$", re.IGNORECASE)
@@ -131,6 +138,12 @@ def period_containing(day: date, kind: str = "quarter", financial: bool = True) 
     # Financial (from April) and calendar quarters never cross a calendar year.
     offset = 4 if financial else 1
     return _quarter(day.year, day.month - (day.month - offset) % 3, financial)
+
+
+def last_complete_quarter(day: date, financial: bool = True) -> Period:
+    """The last quarter that ended on or before ``day`` (the quarter a report is usually for)."""
+    current = period_containing(day, "quarter", financial)
+    return current if current.end <= pd.Timestamp(day).date() else current.previous()
 
 
 def months_of(period: Period) -> list[Period]:
