@@ -268,7 +268,10 @@ def _run_qa(args) -> int:
     for sentence, rows in overall.groupby("lqas_sentence", sort=False):
         _say(f"{', '.join(rows['criterion_id'])}: {sentence}")
     if args.format == "table":
-        shown = "scope criterion_id met partial not_met na value ci_low ci_high lqas status"
+        shown = (
+            "scope criterion_id met partial not_met na value ci_low ci_high lqas lqas_conclusive "
+            "status"
+        )
         table = table[shown.split()]
     _emit(table, args)
     return EXIT_OK

@@ -56,6 +56,7 @@ COMPLIANCE_COLUMNS = [
     "lqas_rule",
     "lqas_alpha",
     "lqas_beta",
+    "lqas_conclusive",
     "lqas_sentence",
 ]
 COMPLETENESS_COLUMNS = [
@@ -243,7 +244,7 @@ def _score(table: pd.DataFrame, available: bool, target: float, lower: float | N
 
 def _rules(counts: pd.DataFrame, target: float, lower: float | None) -> pd.DataFrame:
     """The LQAS rule for each scored row, computed once per distinct (files, population)."""
-    columns = ["lqas_d", "lqas_rule", "lqas_alpha", "lqas_beta", "lqas_sentence"]
+    columns = ["lqas_d", "lqas_rule", "lqas_alpha", "lqas_beta", "lqas_conclusive", "lqas_sentence"]
     pairs = counts.astype("Int64").drop_duplicates()
     rows = []
     for n, population in pairs.itertuples(index=False):  # a few distinct sizes, not one per row
@@ -251,7 +252,11 @@ def _rules(counts: pd.DataFrame, target: float, lower: float | None) -> pd.DataF
         size = int(population) if pd.notna(population) and population >= n else None
         rule = lqas_rule(int(n), target, lower, population=size)
         words = f"at least {rule.d} of {rule.n} met"
-        rows.append((n, population, rule.d, words, rule.alpha, rule.beta, lqas_sentence(rule)))
+        # conclusive: both risks at or under 10%, so the classification can be relied on
+        rows.append(
+            (n, population, rule.d, words, rule.alpha, rule.beta, rule.separates(),
+             lqas_sentence(rule))
+        )  # fmt: skip
     rules = pd.DataFrame(rows, columns=["applicable", "population", *columns])
     rules[["applicable", "population"]] = rules[["applicable", "population"]].astype("Int64")
     merged = (

@@ -30,6 +30,16 @@ def _row(table: pd.DataFrame, scope: str, criterion: str) -> pd.Series:
     return table[(table["scope"] == scope) & (table["criterion_id"] == criterion)].iloc[0]
 
 
+def test_a_small_sample_is_marked_inconclusive(tmp_path):
+    people = person_ids("S-A", 30)
+    audits = audits_csv([(QUARTER, p, "Q01", "met") for p in people[:4]])
+    dataset = load(qa_dataset(tmp_path / "d", {"S-A": 30}, file_audits=audits))
+    row = _row(compliance(dataset, QUARTER, target=0.9), "S-A", "Q01")
+    # 4 of 4 met passes the rule, but four files cannot tell 90% from 60% reliably
+    assert row["lqas"] == "meets target"
+    assert not row["lqas_conclusive"]
+
+
 def test_wilson_interval_matches_newcombe_81_of_263(tmp_path):
     people = person_ids("S-A", 263)
     results = ["met"] * 81 + ["not_met"] * 182
@@ -87,6 +97,7 @@ def test_lqas_classification_uses_the_files_actually_applicable(scored):
     assert q01["lqas"] == lqas_classify(3, 5, rule)
     assert q01["lqas_sentence"] == lqas_sentence(rule)
     assert "five files can separate 80% from 50%" in q01["lqas_sentence"]  # 5 of only 8
+    assert q01["lqas_conclusive"] == rule.separates()
     with pytest.raises(AuditlibError, match="LQAS"):
         compliance(scored, QUARTER, target=0.5, lower=0.7)
 
