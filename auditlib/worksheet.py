@@ -68,11 +68,15 @@ SAMPLE_SHEET, RESERVES_SHEET, ABOUT_SHEET = "Sample", "Reserves", "About"
 ID_COLUMNS = ("person_id", "service_id", "service_name")
 TAIL_COLUMNS = ("auditor", "audit_date", "notes")
 _FORMULA_START = ("=", "+", "-", "@")
-_HEADER_FONT = Font(bold=True)
+_HEADER_FONT = Font(
+    name="Calibri", size=11, bold=True
+)  # a named font: LibreOffice else picks a serif
 _HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
 _WRAP = Alignment(vertical="top", wrap_text=True)
 _WIDTHS = {"person_id": 14, "service_id": 12, "service_name": 28, "auditor": 12}
-_WIDTHS |= {"audit_date": 12, "notes": 60}
+_WIDTHS |= {"audit_date": 12, "notes": 60, "site": 12, "stratum": 12, "reserve_for": 13}
+_WIDTHS |= {"draw_order": 12, "role": 10}
+_ABOUT_LINE = 75  # characters per line of the About sheet's wrapped column B
 _CRITERION_WIDTH = 10
 _ABOUT_FILES_COLUMN = 4  # column D: the files drawn, one per row
 _HOW_TO = (
@@ -174,6 +178,7 @@ class _Layout:
     def _sample_sheet(self, ws: Worksheet, files: np.ndarray) -> None:
         _header(ws, self.names, self.notes)
         ws.freeze_panes = "D2"  # the file and its service stay in view while scrolling criteria
+        ws.print_title_cols = "A:C"  # and on every printed page
         _put_rows(ws, files.tolist(), first=2)
         last = max(len(files) + 1, 2)
         results = DataValidation(
@@ -220,7 +225,11 @@ class _Layout:
         )
         for letter, width in (("A", 22), ("B", 70), ("D", 16), ("E", 12), ("F", 10)):
             ws.column_dimensions[letter].width = width
-        ws.column_dimensions["B"].alignment = _WRAP
+        for (cell,) in ws.iter_rows(min_col=2, max_col=2):
+            if isinstance(cell.value, str) and len(cell.value) > _ABOUT_LINE:
+                # Excel wraps by the cell's own style, and neither program grows the row
+                cell.alignment = _WRAP
+                ws.row_dimensions[cell.row].height = 15 * -(-len(cell.value) // _ABOUT_LINE)
         ws.protection.sheet = True  # no password: it guards against slips, not against intent
 
 
@@ -234,6 +243,8 @@ def _header(ws: Worksheet, names: list[str], notes: dict[str, str]) -> None:
             cell.value, _CRITERION_WIDTH
         )
     ws.freeze_panes = "A2"
+    ws.page_setup.orientation = "landscape"
+    ws.print_title_rows = "1:1"
 
 
 def _file_rows(files: pd.DataFrame, by_stratum: bool) -> list[np.ndarray]:
@@ -575,8 +586,10 @@ def _cell_text(value: Any) -> Any:
     """A cell as text: whole numbers without ``.0``, dates in ISO form."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date().isoformat()  # a date typed into a date cell: no midnight time
     if isinstance(value, datetime | date):
-        return value.isoformat()
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
     return value
 
 
