@@ -22,6 +22,7 @@ from .periods import Period, months_of, parse_period, period_containing, quarter
 from .qa import compliance, file_completeness
 from .rubric import Rubric, load_rubric
 from .sampling import Sample, draw_sample, sampling_frame
+from .trends import metric_trends, trend_charts, trend_summary
 from .validation import load_dataset, validate_dataset
 from .worksheet import (
     IngestResult,
@@ -64,6 +65,7 @@ __all__ = [
     "load_checklist",
     "load_dataset",
     "load_rubric",
+    "metric_trends",
     "months_of",
     "parse_period",
     "period_containing",
@@ -72,6 +74,8 @@ __all__ = [
     "sampling_frame",
     "save_sample",
     "self_score_grid",
+    "trend_charts",
+    "trend_summary",
     "validate_dataset",
     "write_worksheet",
 ]

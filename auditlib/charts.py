@@ -1,10 +1,16 @@
 """Board-pack charts: plain functions that draw one chart each and return its Figure.
 
+Every chart of the workbench lives here: the SPC chart of one metric
+(:func:`spc_chart`), the self-score grid as claimed against evidenced
+(:func:`grid_chart`) and a before/after comparison as dots with intervals
+(:func:`compare_chart`).
+
 All charts share one look (:func:`new_axes`, :func:`style_axes`,
 :func:`add_titles`, :data:`COLOURS`, :data:`MARKERS`): no top or right spines,
 no heavy grid, a bold left-aligned title with a grey subtitle, and a
 colour-blind-safe palette where every meaning also has its own marker shape, so
-a chart printed in greyscale still reads.
+a chart printed in greyscale still reads. Each is titled with the place and
+subtitled with its dates.
 
 Figures are built with :class:`matplotlib.figure.Figure` directly, not through
 ``pyplot``: no backend is chosen or forced here, nothing is kept in a global
@@ -23,12 +29,17 @@ from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from .compare import CANNOT_COMPARE, NOT_TESTED
+from .contract import DIMENSIONS
 
 __all__ = [
     "COLOURS",
     "MARKERS",
     "add_titles",
+    "compare_chart",
+    "grid_chart",
     "new_axes",
     "spc_chart",
     "style_axes",
@@ -79,15 +90,20 @@ def new_axes(ax: Axes | None = None, *, figsize: tuple[float, float] = (9.0, 4.8
     return fig, fig.add_subplot()
 
 
-def style_axes(ax: Axes) -> None:
-    """House style: no top/right spines, light axes, a faint horizontal grid only."""
+def style_axes(ax: Axes, *, gridlines: str = "y") -> None:
+    """House style: no top/right spines, light axes, faint gridlines on one axis only.
+
+    ``gridlines`` is ``"y"`` (horizontal lines, the default) or ``"x"``
+    (vertical lines, for charts whose values run across the page).
+    """
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     for side in ("left", "bottom"):
         ax.spines[side].set_color("#bfbfbf")
     ax.tick_params(colors=COLOURS["muted"], labelsize=9, length=3)
-    ax.grid(axis="y", color="#ececec", linewidth=0.6)
-    ax.grid(axis="x", visible=False)
+    other = "x" if gridlines == "y" else "y"
+    ax.grid(axis=gridlines, color="#ececec", linewidth=0.6)
+    ax.grid(axis=other, visible=False)
     ax.set_axisbelow(True)
 
 
@@ -121,6 +137,7 @@ def spc_chart(
     subtitle: str | None = None,
     ax: Axes | None = None,
     value_label: str | None = None,
+    percent: bool | None = None,
 ) -> Figure:
     """An SPC chart of one series from :func:`auditlib.spc.spc`, in board-pack style.
 
@@ -129,7 +146,10 @@ def spc_chart(
     Draws the data line, the mean (solid) and process limits (dashed) of each
     rebase segment, the target if any, and marks special-cause points by colour
     *and* shape; the variation and assurance verdicts are written on the chart.
+    Missing points are gaps in the line, each marked by a tick on the x axis.
     The default title names the series; the default subtitle its date range.
+    ``percent`` shows values (proportions 0-1) as percentages on an axis from
+    0% to 100%; by default only on a p-chart.
     """
     row = dict(summary_row)
     settings = points.attrs.get("spc_settings", {})
@@ -142,7 +162,8 @@ def spc_chart(
     style_axes(ax)
     xs, is_dates = _plot_x(pts[x_col])
     y = pd.to_numeric(pts[value_col], errors="coerce").to_numpy(dtype=float, copy=True)
-    y[pts["missing"].to_numpy(dtype=bool)] = np.nan
+    missing = pts["missing"].to_numpy(dtype=bool)
+    y[missing] = np.nan
 
     # limits and mean, one run per rebase segment; p-chart limits step with n
     steps = "steps-mid" if row.get("chart") == "p" else "default"
@@ -189,15 +210,35 @@ def spc_chart(
             zorder=3,
         )
 
+    if missing.any():  # a tick on the x axis where a point is missing, so a gap reads as one
+        ax.plot(
+            xs[missing],
+            np.zeros(int(missing.sum())),
+            transform=ax.get_xaxis_transform(),
+            ls="none",
+            marker="|",
+            markersize=9,
+            markeredgewidth=1.4,
+            color=COLOURS["limits"],
+            clip_on=False,
+            zorder=4,
+        )
+
     if is_dates:
         locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    if row.get("chart") == "p":
+    as_percent = percent if percent is not None else row.get("chart") == "p"
+    if as_percent:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        # a proportion cannot pass 0% or 100%: an XmR limit beyond them is not drawn past them
+        low, high = ax.get_ylim()
+        ax.set_ylim(max(low, -0.02), min(high, 1.02))
     if value_label:
         ax.set_ylabel(value_label, fontsize=9, color=COLOURS["muted"])
     _headroom(ax)
+    if as_percent:  # no ticks in the headroom above 100%
+        ax.set_yticks([t for t in ax.get_yticks() if -1e-9 <= t <= 1 + 1e-9])
 
     ax.text(
         0.995,
@@ -215,12 +256,12 @@ def spc_chart(
         title = " – ".join(str(row[c]) for c in by if c in row) or "SPC chart"
     if subtitle is None:
         subtitle = _date_range_text(row, pts[x_col])
-    warning = row.get("warning")
+    warning = _text(row.get("warning"))
     if warning:
-        subtitle = subtitle + "\n" + "\n".join(textwrap.wrap("Warning: " + warning, 110))
-    add_titles(ax, title, subtitle)
+        subtitle = subtitle + "\n" + "Warning: " + warning
+    add_titles(ax, title, _wrap(subtitle, 110))
     ax.legend(
-        handles=_legend_handles(shown, has_target),
+        handles=_legend_handles(shown, has_target, bool(missing.any())),
         loc="upper left",
         bbox_to_anchor=(0, -0.1),
         ncols=4,
@@ -229,6 +270,205 @@ def spc_chart(
         handlelength=2.2,
     )
     return fig
+
+
+# ---- the self-score grid and before/after ------------------------------------------------
+
+_OFFSET = 0.14  # claimed above, evidenced below the dimension's line, so equal scores both show
+_CHANGE_STYLE = {
+    "better": ("^", COLOURS["improvement"]),
+    "worse": ("v", COLOURS["concern"]),
+    "either": ("D", COLOURS["neutral"]),
+    "none": ("o", COLOURS["common"]),
+}
+_CHANGE_LABELS = (
+    "Changed: improvement",
+    "Changed: concern",
+    "Changed (neither good nor bad)",
+    "No clear change",
+)
+
+
+def grid_chart(
+    grid: pd.DataFrame,
+    service: str | None = None,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    subtitle: str | None = None,
+) -> Figure:
+    """Claimed against evidenced score per dimension for one service of a grid table.
+
+    ``grid`` comes from :func:`auditlib.grid.self_score_grid`; ``service``
+    may be omitted when it holds one service. Claimed scores are hollow
+    circles, evidenced scores filled squares; an over-claim joins them with
+    a heavy orange line and says so at the right. Dimensions without
+    evidence or self-assessment say so in their label. The subtitle gives
+    the quarter's dates and both totals against the target.
+    """
+    rows = _one_service(grid, service)
+    rows = rows.set_index("dimension").reindex(list(DIMENSIONS))
+    y = np.arange(len(DIMENSIONS))[::-1].astype(float)
+    claimed = rows["claimed"].to_numpy(dtype=float, na_value=np.nan)
+    evidenced = rows["evidenced"].to_numpy(dtype=float, na_value=np.nan)
+    over = rows["over_claim"].fillna(False).to_numpy(dtype=bool)
+
+    fig, ax = new_axes(ax, figsize=(8.5, 5.4))
+    style_axes(ax, gridlines="x")
+    for yi, c, e, flagged in zip(y, claimed, evidenced, over, strict=True):
+        if np.isnan(c) or np.isnan(e):
+            continue
+        colour, width = (COLOURS["concern"], 2.4) if flagged else (COLOURS["common"], 1.0)
+        ax.plot([c, e], [yi + _OFFSET, yi - _OFFSET], color=colour, lw=width, zorder=1)
+    ax.scatter(claimed, y + _OFFSET, marker="o", s=60, facecolors="white",
+               edgecolors=COLOURS["text"], linewidths=1.4, zorder=3)  # fmt: skip
+    ax.scatter(evidenced, y - _OFFSET, marker="s", s=52, color=COLOURS["improvement"], zorder=3)
+    for yi, flagged, c, e in zip(y, over, claimed, evidenced, strict=True):
+        if flagged:
+            ax.text(2.25, yi, f"over-claim by {int(c - e)}", va="center", fontsize=8.5,
+                    color=COLOURS["concern"], fontweight="bold")  # fmt: skip
+
+    ax.set_yticks(y, [_dimension_label(d, rows.loc[d]) for d in DIMENSIONS], fontsize=9)
+    ax.set_xticks([0, 1, 2])
+    ax.set_xlim(-0.25, 2.9)
+    ax.set_ylim(-0.7, len(DIMENSIONS) - 0.3)
+    ax.set_xlabel("score (0-2)", fontsize=9, color=COLOURS["muted"])
+    first = rows.dropna(subset=["service_id"]).iloc[0]
+    if title is None:
+        title = f"Self-score grid – {first['service_name']}"
+    if subtitle is None:
+        subtitle = (
+            f"{first['quarter']} ({_day(first['period_start'])} – {_day(first['period_end'])}): "
+            f"claimed {_total(first['claimed_total'])} of 20, evidenced "
+            f"{_total(first['evidenced_total'])} of 20 across {first['dimensions_covered']} of 10 "
+            f"dimensions; target {first['target']}"
+        )
+    add_titles(ax, title, _wrap(subtitle, 95))
+    handles = [
+        _marker_handle("o", COLOURS["text"], "Claimed (self-assessment)", face="white"),
+        _marker_handle("s", COLOURS["improvement"], "Evidenced (rubric)"),
+        Line2D([], [], color=COLOURS["concern"], lw=2.4, label="Over-claim"),
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.1), ncols=3,
+              frameon=False, fontsize=8)  # fmt: skip
+    return fig
+
+
+def compare_chart(
+    table: pd.DataFrame,
+    scope: str = "ALL",
+    *,
+    name: str | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    subtitle: str | None = None,
+) -> Figure:
+    """Dot-and-interval chart of before/after differences for one scope of a comparison table.
+
+    ``table`` comes from :func:`auditlib.compare.compare`; ``scope`` is a
+    service_id or ``ALL`` and ``name`` how the title calls it. Each
+    proportion that could be compared is a dot at its difference (after -
+    before, in percentage points) with its 95% Newcombe interval: an upward
+    triangle where it rose, a downward one where it fell, a circle where
+    there is no clear change; blue where the change is an improvement,
+    orange where it is a concern. Measures that cannot be compared, and
+    counts and means (not tested), are left out and counted in the subtitle.
+    """
+    rows = table[table["scope"] == scope]
+    if rows.empty:
+        raise ValueError(f"no rows for scope {scope!r} in the comparison table")
+    shown = rows[~rows["change"].isin([CANNOT_COMPARE, NOT_TESTED])].iloc[::-1]
+    y = np.arange(len(shown), dtype=float)
+    diff = shown["difference"].to_numpy(dtype=float) * 100
+    low = shown["diff_low"].to_numpy(dtype=float) * 100
+    high = shown["diff_high"].to_numpy(dtype=float) * 100
+    change = shown["change"].astype(str).to_numpy()
+
+    fig, ax = new_axes(ax, figsize=(9.0, 1.9 + 0.32 * max(len(shown), 3)))
+    style_axes(ax, gridlines="x")
+    ax.axvline(0, color=COLOURS["mean"], lw=1.0, zorder=1)
+    for kind, (marker, colour) in _CHANGE_STYLE.items():
+        mask = np.array([_change_kind(c) == kind for c in change], dtype=bool)
+        if not mask.any():
+            continue
+        ax.hlines(y[mask], low[mask], high[mask], color=colour, lw=1.6, zorder=2)
+        ax.scatter(diff[mask], y[mask], marker=marker, s=50, color=colour, zorder=3,
+                   edgecolors="white", linewidths=0.5)  # fmt: skip
+    ax.set_yticks(y, [_short(label) for label in shown["label"]], fontsize=8.5)
+    ax.set_ylim(-0.7, max(len(shown), 1) - 0.3)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}" if v else "0"))
+    ax.set_xlabel(
+        "difference, after − before (percentage points), with 95% interval",
+        fontsize=9,
+        color=COLOURS["muted"],
+    )
+    first = rows.iloc[0]
+    if title is None:
+        where = name or ("all chosen services" if scope == "ALL" else scope)
+        title = f"Before/after – {where}"
+    if subtitle is None:
+        left_out = len(rows) - len(shown)
+        subtitle = (
+            f"{first['before']} ({_day(first['before_start'])} – {_day(first['before_end'])}) "
+            f"against {first['after']} ({_day(first['after_start'])} – "
+            f"{_day(first['after_end'])})"
+        )
+        if left_out:
+            subtitle += f"; not shown: {left_out} counts, means or measures without data"
+    add_titles(ax, title, _wrap(subtitle, 95))
+    kinds = {_change_kind(c) for c in change}
+    handles = [
+        _marker_handle(marker, colour, label)
+        for (kind, (marker, colour)), label in zip(
+            _CHANGE_STYLE.items(), _CHANGE_LABELS, strict=True
+        )
+        if kind in kinds
+    ]
+    if handles:
+        fig.legend(handles=handles, loc="outside lower left", ncols=4, frameon=False, fontsize=8)
+    return fig
+
+
+def _change_kind(change: str) -> str:
+    if change.endswith("(better)"):
+        return "better"
+    if change.endswith("(worse)"):
+        return "worse"
+    if change in ("rose", "fell"):
+        return "either"
+    return "none"
+
+
+def _one_service(grid: pd.DataFrame, service: str | None) -> pd.DataFrame:
+    services = pd.unique(grid["service_id"])
+    if service is None:
+        if len(services) != 1:
+            raise ValueError(
+                f"the grid holds {len(services)} services: choose one with service=..."
+            )
+        service = services[0]
+    rows = grid[grid["service_id"] == service]
+    if rows.empty:
+        raise ValueError(f"service {service!r} is not in the grid")
+    return rows
+
+
+def _dimension_label(dimension: str, row: pd.Series) -> str:
+    text = dimension.replace("_", " ")
+    if pd.isna(row["evidenced"]):
+        text += "\n(no evidence)"
+    elif pd.isna(row["claimed"]):
+        text += "\n(not self-assessed)"
+    return text
+
+
+def _total(value) -> str:
+    return "–" if pd.isna(value) else str(int(value))
+
+
+def _short(label: str, width: int = 48) -> str:
+    """A measure's label on one line, cut with an ellipsis if long."""
+    return textwrap.shorten(str(label), width, placeholder="…")
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -260,9 +500,9 @@ def _headroom(ax: Axes) -> None:
 
 
 def _verdict_text(row: dict) -> str:
-    variation = row.get("variation") or "No verdict (no data)"
+    variation = _text(row.get("variation")) or "No verdict (no data)"
     lines = [f"Variation: {variation}"]
-    assurance = row.get("assurance")
+    assurance = _text(row.get("assurance"))
     if assurance:
         lines.append(f"Assurance: {assurance}")
     elif row.get("target") is not None and np.isfinite(float(row.get("target") or np.nan)):
@@ -288,7 +528,7 @@ def _date_range_text(row: dict, column: pd.Series) -> str:
     return f"{span} ({n} points)" if n is not None else span
 
 
-def _legend_handles(kinds: Sequence[str], has_target: bool) -> list[Line2D]:
+def _legend_handles(kinds: Sequence[str], has_target: bool, has_missing: bool) -> list[Line2D]:
     handles = [
         Line2D([], [], color=COLOURS["mean"], lw=1.3, label="Mean"),
         Line2D([], [], color=COLOURS["limits"], lw=1.0, ls=(0, (5, 3)), label="Process limits"),
@@ -296,16 +536,54 @@ def _legend_handles(kinds: Sequence[str], has_target: bool) -> list[Line2D]:
     if has_target:
         handles.append(Line2D([], [], color=COLOURS["target"], lw=1.2, ls="-.", label="Target"))
     for kind in kinds:
+        special = kind != "common"
         handles.append(
-            Line2D(
-                [],
-                [],
-                ls="none",
-                marker=MARKERS[kind],
-                markersize=7 if kind != "common" else 4.5,
-                markerfacecolor=COLOURS[kind],
-                markeredgecolor="white" if kind != "common" else COLOURS[kind],
-                label=_LABELS[kind],
+            _marker_handle(
+                MARKERS[kind],
+                COLOURS[kind],
+                _LABELS[kind],
+                size=7 if special else 4.5,
+                edge="white" if special else None,
             )
         )
+    if has_missing:
+        handles.append(_marker_handle("|", COLOURS["limits"], "No data (left out)", size=9))
     return handles
+
+
+def _marker_handle(
+    marker: str,
+    colour: str,
+    label: str,
+    *,
+    size: float = 7,
+    face: str | None = None,
+    edge: str | None = None,
+) -> Line2D:
+    """A legend entry showing one marker (filled with ``colour`` unless ``face`` is given)."""
+    return Line2D(
+        [],
+        [],
+        ls="none",
+        marker=marker,
+        markersize=size,
+        markerfacecolor=face or colour,
+        markeredgecolor=edge or colour,
+        label=label,
+    )
+
+
+def _text(value: Any) -> str | None:
+    """A table cell as text, or None where it is blank (None or NaN)."""
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def _wrap(text: str, width: int) -> str:
+    """Text broken into lines of at most ``width`` characters, keeping its own line breaks."""
+    return "\n".join("\n".join(textwrap.wrap(line, width)) for line in str(text).split("\n"))
+
+
+def _day(value: Any) -> str:
+    """A date as '1 Jul 2026'."""
+    day = pd.Timestamp(value)
+    return f"{day.day} {day:%b %Y}"

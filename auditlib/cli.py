@@ -27,6 +27,7 @@ from .periods import Period, last_complete_quarter, months_of, parse_period
 from .qa import compliance, file_completeness
 from .sampling import draw_sample
 from .synth import make_scale, write_dataset, write_workbook
+from .trends import metric_trends, trend_charts, trend_summary
 from .validation import load_dataset, validate_dataset
 from .worksheet import ingest_worksheet, save_sample
 
@@ -312,6 +313,55 @@ def _run_compare(args) -> int:
     return EXIT_OK
 
 
+def _target(text: str) -> tuple[str, float]:
+    """``--target METRIC=VALUE``; a percentage may be written 90%."""
+    metric, sep, value = text.partition("=")
+    try:
+        number = float(value.strip().rstrip("%")) / (100 if value.strip().endswith("%") else 1)
+    except ValueError:
+        number = None
+    if not sep or not metric.strip() or number is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: write a target as METRIC=VALUE, e.g. summaries_5wd=0.9 or summaries_5wd=90%"
+        )
+    return metric.strip(), number
+
+
+def _run_trends(args) -> int:
+    dataset, as_of = _load(args)
+    quarter = _quarter(args.quarter, args, as_of)
+    _say(f"SPC by month: {args.months} months to the end of {quarter}, as of {as_of:%d %b %Y}")
+    result = metric_trends(
+        dataset,
+        quarter,
+        months=args.months,
+        services=_services(args.services),
+        as_of=as_of,
+        metrics=args.metrics,
+        targets=dict(args.target or []),
+        chart=args.chart,
+    )
+    table = trend_summary(result)
+    warned = int(table["warning"].notna().sum())
+    _say(
+        f"{len(table)} series (service x metric); {warned} rest on fewer than 12 months "
+        f"with data, so their limits are unreliable (see the warning column). "
+        f"Two-in-three rule followed: {result.settings['two_in_three']}."
+    )
+    if args.charts:
+        _say(f"drawing {len(table)} SPC charts into {args.charts} ...")
+        paths = trend_charts(result, args.charts)
+        _say(f"wrote {len(paths)} SPC charts (PNG) to {args.charts}")
+    if args.format == "table":
+        shown = "scope metric_id chart n_points latest_value mean lpl upl variation assurance"
+        table = table[[*shown.split(), "warning"]].assign(
+            warning=table["warning"].str.split(":").str[0]
+        )
+        table = table.fillna({"assurance": "", "warning": ""})
+    _emit(table, args)
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="auditlib",
@@ -495,6 +545,42 @@ def _parser() -> argparse.ArgumentParser:
     _as_of_option(compare)
     _output_options(compare)
     compare.set_defaults(run=_run_compare)
+
+    trends = commands.add_parser(
+        "trends",
+        help="SPC by month for every metric, service and ALL",
+        description=(
+            "Every dashboard metric by calendar month up to the end of --quarter, as SPC in the "
+            "Making Data Count style: one row per service and metric with the mean, process "
+            "limits, the variation verdict (improvement/concern given the metric's good "
+            "direction), assurance against any --target and a warning under 12 points. Months "
+            "without data stay as gaps, left out of the limits. --charts writes one PNG each."
+        ),
+    )
+    _dataset_options(trends)
+    _quarter_option(trends)
+    trends.add_argument(
+        "--months", type=int, default=24, help="months up to the quarter's end (default 24)"
+    )
+    _services_option(trends)
+    _as_of_option(trends)
+    trends.add_argument("--metrics", nargs="+", metavar="ID", help="metric ids (default: all)")
+    trends.add_argument(
+        "--chart",
+        choices=("xmr", "p"),
+        default="xmr",
+        help="xmr (default) or p: p-charts for proportions (means and counts stay XmR)",
+    )
+    trends.add_argument(
+        "--target",
+        type=_target,
+        action="append",
+        metavar="METRIC=VALUE",
+        help="a target for the assurance verdict, e.g. summaries_5wd=0.9 (repeat for more)",
+    )
+    trends.add_argument("--charts", type=Path, metavar="DIR", help="write one PNG chart each here")
+    _output_options(trends)
+    trends.set_defaults(run=_run_trends)
     return parser
 
 

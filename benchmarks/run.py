@@ -29,6 +29,7 @@ from auditlib.metrics import compute_metrics
 from auditlib.periods import quarters_between
 from auditlib.sampling import draw_sample
 from auditlib.synth import SCALES, make_dataset, write_dataset
+from auditlib.trends import metric_trends
 from auditlib.validation import load_dataset
 from auditlib.worksheet import save_sample
 
@@ -86,6 +87,8 @@ def run(scale: dict, folder: Path, label: str) -> dict[str, float]:
         both = compute_metrics(dataset, [quarter.previous(), quarter], as_of=as_of)
         self_score_grid(dataset, quarter, as_of=as_of, metrics=both)
         compare(dataset, quarter.previous(), quarter, as_of=as_of, metrics=both)
+    with timed("SPC, every service and metric, by month"):
+        metric_trends(dataset, quarter, months=60, as_of=as_of)
     return dict(TIMES)
 
 

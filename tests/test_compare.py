@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from grid_fixtures import AS_OF, BEFORE, QUARTER, compare_dataset, load
 
-from auditlib.charts_grid import compare_chart
+from auditlib.charts import compare_chart
 from auditlib.cli import main
 from auditlib.compare import CANNOT_COMPARE, COMPARE_COLUMNS, NOT_TESTED, compare
 from auditlib.errors import CompareError, PeriodError

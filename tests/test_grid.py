@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from grid_fixtures import AS_OF, QUARTER, grid_dataset, load
 
-from auditlib.charts_grid import grid_chart
+from auditlib.charts import grid_chart
 from auditlib.cli import main
 from auditlib.contract import DIMENSIONS
 from auditlib.errors import DatasetError
