@@ -7,7 +7,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin"]
+__all__ = ["index_in", "isin"]
+
+
+def _text(values) -> pa.Array:
+    return pa.array(pd.Series(values).astype("string"), from_pandas=True).cast(pa.large_string())
+
+
+def index_in(values: pd.Series, keys) -> np.ndarray:
+    """The position of each value among ``keys`` (-1 where absent), by Arrow's hash lookup.
+
+    The integer codes this gives let callers group and join on numbers
+    instead of converting text identifiers again and again.
+    """
+    found = pc.index_in(_text(values), value_set=_text(keys)).fill_null(-1)
+    return found.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def isin(values: pd.Series, allowed) -> np.ndarray:
@@ -17,6 +31,5 @@ def isin(values: pd.Series, allowed) -> np.ndarray:
     which costs seconds against a table of a million keys.
     """
     value_set = pa.array([str(v) for v in allowed], type=pa.large_string())
-    text = pa.array(values.astype("string"), from_pandas=True).cast(pa.large_string())
-    found = pc.is_in(text, value_set=value_set).fill_null(False)
+    found = pc.is_in(_text(values), value_set=value_set).fill_null(False)
     return found.to_numpy(zero_copy_only=False)

@@ -2,7 +2,9 @@
 
 Every metric is computed for every service and every requested period in one
 pass of whole-table operations (rows are tagged with their period, then
-grouped), so twenty quarters cost little more than one. Each result row
+grouped), so twenty quarters cost little more than one. People and services
+are looked up once as integer codes (``person``, ``s``): grouping and joining
+on integers avoids converting text identifiers again for every metric. Each result row
 carries numerator, denominator, value, a 95% Wilson interval for
 proportions, the count of pending items (deadline after the as-of date, not
 yet done: left out of the denominator) and a status saying why a value is
@@ -15,11 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
+from ._columns import index_in
 from .dataset import Dataset
 from .periods import Period, months_of
 from .stats import wilson_interval
@@ -73,6 +77,47 @@ class _Context:
         """A deadline on the as-of date itself has passed (quality.md)."""
         return deadline.astype("datetime64[ns]") <= self.as_of.to_datetime64()
 
+    @cached_property
+    def service_ids(self) -> pd.Index:
+        return pd.Index(self.data.services["service_id"].to_numpy(dtype=object))
+
+    @cached_property
+    def nations(self) -> np.ndarray:
+        return self.data.services["nation"].to_numpy(dtype=object)
+
+    @cached_property
+    def person_ids(self) -> pd.Index:
+        return pd.Index(self.data.people["person_id"].to_numpy(dtype=object))
+
+    @cached_property
+    def person_service(self) -> np.ndarray:
+        """The service code of each person code."""
+        return self.service_code(self.data.people["service_id"])
+
+    def service_code(self, ids: pd.Series) -> np.ndarray:
+        return index_in(ids, self.service_ids)
+
+    def by_person(self, rows: pd.DataFrame, person: np.ndarray | None = None) -> pd.DataFrame:
+        """``rows`` with their person code and that person's service code ``s``."""
+        if person is None:
+            person = index_in(rows["person_id"], self.person_ids)
+        return rows.assign(person=person, s=self.person_service[person])
+
+    def by_service(self, rows: pd.DataFrame) -> pd.DataFrame:
+        return rows.assign(s=self.service_code(rows["service_id"]))
+
+    @cached_property
+    def meetings(self) -> pd.DataFrame:
+        """Every meeting with its person and service codes, looked up once for all metrics."""
+        return self.by_person(self.data.meetings)
+
+    @cached_property
+    def reviews(self) -> pd.DataFrame:
+        """Reviews (every meeting but post-incident debriefs) in a requested period."""
+        meetings = self.meetings
+        return _in_periods(self, meetings[meetings["meeting_type"] != "post_incident_debrief"],
+                           "meeting_date")  # fmt: skip
+
 
 _METRICS: dict[str, tuple[MetricInfo, Callable[[_Context], pd.DataFrame]]] = {}
 
@@ -117,9 +162,8 @@ METRICS: dict[str, MetricInfo] = {}  # filled below, once every metric is regist
 
 def _one_metric(context: _Context, metric_id: str) -> pd.DataFrame:
     info, function = _METRICS[metric_id]
-    services = context.data.services["service_id"].to_numpy(dtype=object)
     grid = pd.MultiIndex.from_product(
-        [services, range(len(context.periods))], names=["service_id", "p"]
+        [range(len(context.service_ids)), range(len(context.periods))], names=["s", "p"]
     )
     available = all(t in context.data.tables for t in info.tables)
     counts = function(context) if available else pd.DataFrame()
@@ -128,7 +172,7 @@ def _one_metric(context: _Context, metric_id: str) -> pd.DataFrame:
         overall = per_service.groupby("p")[["total"]].first().rename(columns={"total": "numerator"})
     else:
         overall = per_service.groupby("p")[["numerator", "denominator", "pending", "sumsq"]].sum()
-    overall["service_id"] = "ALL"
+    overall["s"] = -1  # ALL
     table = pd.concat([per_service.reset_index(), overall.reset_index()], ignore_index=True)
     return _finish(table, info, context, available)
 
@@ -138,13 +182,14 @@ def _complete(counts: pd.DataFrame, grid: pd.MultiIndex) -> pd.DataFrame:
     columns = ["numerator", "denominator", "pending", "sumsq", "total"]
     if counts.empty:
         return pd.DataFrame(0.0, index=grid, columns=columns)
-    counts = counts.groupby(["service_id", "p"]).sum()
+    counts = counts.groupby(["s", "p"]).sum()
     return counts.reindex(grid, fill_value=0).reindex(columns=columns, fill_value=0).astype(float)
 
 
 def _finish(table: pd.DataFrame, info: MetricInfo, context: _Context, available: bool):
     periods = context.periods
-    table["scope"] = table.pop("service_id")
+    codes = table.pop("s").to_numpy()
+    table["scope"] = np.where(codes < 0, "ALL", context.service_ids.to_numpy()[codes])
     p = table["p"].to_numpy(dtype=int)
     table["period"] = np.array([period.label for period in periods], dtype=object)[p]
     table["period_start"] = np.array([period.start for period in periods], dtype=object)[p]
@@ -191,31 +236,11 @@ def _mean_interval(total, n, sumsq):
 # --- shared pieces --------------------------------------------------------------------------
 
 
-def _person_service(context: _Context) -> pd.Series:
-    people = context.data.people
-    return pd.Series(people["service_id"].to_numpy(), index=people["person_id"].to_numpy())
-
-
-def _service_nation(context: _Context) -> pd.Series:
-    services = context.data.services
-    return pd.Series(services["nation"].to_numpy(), index=services["service_id"].to_numpy())
-
-
-def _reviews(context: _Context) -> pd.DataFrame:
-    """Reviews (every meeting but post-incident debriefs) in a requested period."""
-    meetings = context.data.meetings
-    meetings = meetings[meetings["meeting_type"] != "post_incident_debrief"]
-    return _tag(context, meetings, "meeting_date", by_person=True)
-
-
-def _tag(context: _Context, table: pd.DataFrame, date_column: str, *, by_person: bool):
-    """Rows in a requested period, with their period index ``p`` and their ``service_id``."""
+def _in_periods(context: _Context, table: pd.DataFrame, date_column: str) -> pd.DataFrame:
+    """Rows dated in a requested period, with the period's index ``p``."""
     p = context.period_of(table[date_column])
     keep = p >= 0
-    table = table[keep].assign(p=p[keep])
-    if by_person:
-        table = table.assign(service_id=table["person_id"].map(_person_service(context)).to_numpy())
-    return table
+    return table[keep].assign(p=p[keep])
 
 
 def _count(rows: pd.DataFrame, success, *, pending=None) -> pd.DataFrame:
@@ -224,14 +249,14 @@ def _count(rows: pd.DataFrame, success, *, pending=None) -> pd.DataFrame:
     pending = np.zeros(len(rows), bool) if pending is None else np.asarray(pending, dtype=bool)
     frame = pd.DataFrame(
         {
-            "service_id": rows["service_id"].to_numpy(),
+            "s": rows["s"].to_numpy(),
             "p": rows["p"].to_numpy(),
             "numerator": success & ~pending,
             "denominator": ~pending,
             "pending": pending,
         }
     )
-    return frame.groupby(["service_id", "p"], as_index=False).sum()
+    return frame.groupby(["s", "p"], as_index=False).sum()
 
 
 def _flag(values: pd.Series) -> np.ndarray:
@@ -254,7 +279,7 @@ def _involved(reviews: pd.DataFrame) -> np.ndarray:
     "participation_reviews", "proportion", ("meetings",), "reviews with family or advocate input"
 )
 def _participation_reviews(context):
-    reviews = _reviews(context)
+    reviews = context.reviews
     return _count(reviews, _involved(reviews))
 
 
@@ -262,10 +287,10 @@ def _participation_reviews(context):
     "participation_people", "proportion", ("meetings",), "people with family or advocate input"
 )
 def _participation_people(context):
-    reviews = _reviews(context)
+    reviews = context.reviews
     people = (
         reviews.assign(involved=_involved(reviews))
-        .groupby(["person_id", "service_id", "p"], as_index=False)["involved"]
+        .groupby(["person", "s", "p"], as_index=False)["involved"]
         .max()
     )
     return _count(people, people["involved"])
@@ -274,7 +299,7 @@ def _participation_people(context):
 def _done_within_working_days(context, rows, start: str, done: str, days: int) -> pd.DataFrame:
     """Rows whose ``done`` date is within ``days`` working days of ``start`` (the service's
     nation); not done yet with the deadline still ahead is pending."""
-    nation = rows["service_id"].map(_service_nation(context)).to_numpy(dtype=object)
+    nation = context.nations[rows["s"].to_numpy()]
     deadline = working_day_deadline(rows[start], days, nation)
     finished = rows[done].to_numpy(dtype="datetime64[D]")
     within = ~np.isnat(finished) & (finished <= deadline)
@@ -284,7 +309,7 @@ def _done_within_working_days(context, rows, start: str, done: str, days: int) -
 
 def _summaries_within(days: int):
     def compute(context):
-        reviews = _reviews(context)
+        reviews = context.reviews
         return _done_within_working_days(
             context, reviews, "meeting_date", "summary_sent_date", days
         )
@@ -302,7 +327,7 @@ _metric("summaries_10wd", "proportion", ("meetings",), "summaries sent within 10
 
 @_metric("agenda_3d", "proportion", ("meetings",), "agendas sent at least 3 days ahead")
 def _agenda_3d(context):
-    reviews = _reviews(context)
+    reviews = context.reviews
     if "agenda_sent_date" not in reviews:
         return _count(reviews, np.zeros(len(reviews), bool))
     ahead = reviews["agenda_sent_date"] <= reviews["meeting_date"] - pd.Timedelta(days=3)
@@ -311,7 +336,7 @@ def _agenda_3d(context):
 
 @_metric("accessible_format", "proportion", ("meetings",), "reviews with an accessible format")
 def _accessible_format(context):
-    reviews = _reviews(context)
+    reviews = context.reviews
     if "accessible_format" not in reviews:
         return _count(reviews, np.zeros(len(reviews), bool))
     recorded = reviews["accessible_format"].fillna("").str.strip() != ""
@@ -320,14 +345,10 @@ def _accessible_format(context):
 
 @_metric("actions_on_time", "proportion", ("actions",), "actions closed on time")
 def _actions_on_time(context):
-    actions = context.data.tables["actions"]
-    person = actions["meeting_id"].map(
-        pd.Series(
-            context.data.meetings["person_id"].to_numpy(),
-            index=context.data.meetings["meeting_id"].to_numpy(),
-        )
-    )
-    actions = _tag(context, actions.assign(person_id=person.to_numpy()), "due_date", by_person=True)
+    actions = _in_periods(context, context.data.tables["actions"], "due_date")
+    meetings = context.meetings
+    meeting = index_in(actions["meeting_id"], meetings["meeting_id"])
+    actions = context.by_person(actions, meetings["person"].to_numpy()[meeting])
     closed = actions["closed_date"]
     on_time = _flag(closed <= actions["due_date"])
     pending = closed.isna().to_numpy() & ~context.deadline_passed(actions["due_date"].to_numpy())
@@ -346,22 +367,23 @@ def _whole_period(context: _Context, start: pd.Series, end: pd.Series | None) ->
     return begins & (np.isnat(ends) | (ends >= context.ends[None, :]))
 
 
-def _pairs(ids: np.ndarray, present: np.ndarray) -> pd.DataFrame:
+def _pairs(present: np.ndarray) -> pd.DataFrame:
+    """(row, period) pairs as a table: ``id`` is the row's position in its table."""
     row, p = np.nonzero(present)
-    return pd.DataFrame({"id": ids[row], "p": p, "row": row})
+    return pd.DataFrame({"id": row, "p": p})
 
 
-def _months_with(context: _Context, ids: pd.Series, dates: pd.Series) -> pd.DataFrame:
-    """For each id and period: how many distinct calendar months had an event."""
+def _months_with(context: _Context, ids: np.ndarray, dates: pd.Series) -> pd.DataFrame:
+    """For each id (a row position) and period: how many distinct calendar months had an event."""
     p = context.period_of(dates)
     keep = p >= 0
     month = dates.to_numpy(dtype="datetime64[M]")[keep]
-    events = pd.DataFrame({"id": ids.to_numpy()[keep], "p": p[keep], "month": month})
+    events = pd.DataFrame({"id": ids[keep], "p": p[keep], "month": month})
     return events.drop_duplicates().groupby(["id", "p"]).size().rename("months").reset_index()
 
 
 def _coverage(context: _Context, population: pd.DataFrame, achieved: np.ndarray) -> pd.DataFrame:
-    """Count achievers over a population of (id, p, service_id); not yet achieved in an
+    """Count achievers over a population of (id, p, s); not yet achieved in an
     unfinished period is pending (its deadline is the period's end)."""
     period_over = context.deadline_passed(context.ends[population["p"].to_numpy()])
     return _count(population, achieved, pending=~achieved & ~period_over)
@@ -370,8 +392,8 @@ def _coverage(context: _Context, population: pd.DataFrame, achieved: np.ndarray)
 def _supported_people(context: _Context) -> pd.DataFrame:
     people = context.data.people
     present = _whole_period(context, people["start_date"], people["end_date"])
-    pairs = _pairs(people["person_id"].to_numpy(dtype=object), present)
-    return pairs.assign(service_id=pairs["id"].map(_person_service(context)).to_numpy())
+    pairs = _pairs(present)  # a person's row is their person code
+    return pairs.assign(s=context.person_service[pairs["id"].to_numpy()])
 
 
 def _months_needed(context: _Context, p: pd.Series) -> np.ndarray:
@@ -383,8 +405,8 @@ def _months_needed(context: _Context, p: pd.Series) -> np.ndarray:
 )
 def _monthly_review_coverage(context):
     people = _supported_people(context)
-    meetings = context.data.meetings
-    months = _months_with(context, meetings["person_id"], meetings["meeting_date"])
+    meetings = context.meetings
+    months = _months_with(context, meetings["person"].to_numpy(), meetings["meeting_date"])
     people = people.merge(months, on=["id", "p"], how="left")
     achieved = people["months"].fillna(0).to_numpy() >= _months_needed(context, people["p"])
     return _coverage(context, people, achieved)
@@ -393,10 +415,10 @@ def _monthly_review_coverage(context):
 @_metric("deep_dive_coverage", "proportion", ("meetings",), "people with a deep-dive")
 def _deep_dive_coverage(context):
     people = _supported_people(context)
-    meetings = context.data.meetings
+    meetings = context.meetings
     deep = meetings[meetings["meeting_type"] == "deep_dive"]
     dived = pd.DataFrame(
-        {"id": deep["person_id"].to_numpy(), "p": context.period_of(deep["meeting_date"])}
+        {"id": deep["person"].to_numpy(), "p": context.period_of(deep["meeting_date"])}
     )
     dived = dived[dived["p"] >= 0].drop_duplicates().assign(dived=True)
     people = people.merge(dived, on=["id", "p"], how="left")
@@ -410,7 +432,9 @@ def _deep_dive_coverage(context):
     "decisions_specific", "proportion", ("decisions",), "decisions recorded decision-specifically"
 )
 def _decisions_specific(context):
-    decisions = _tag(context, context.data.tables["decisions"], "decision_date", by_person=True)
+    decisions = context.by_person(
+        _in_periods(context, context.data.tables["decisions"], "decision_date")
+    )
     has_capacity = decisions["lacks_capacity"].eq(False)
     best_interests = decisions["best_interests_recorded"].eq(True)
     specific = _flag(decisions["consent_recorded"]) | (
@@ -421,7 +445,9 @@ def _decisions_specific(context):
 
 @_metric("advocate_when_required", "proportion", ("decisions",), "advocate involved when required")
 def _advocate_when_required(context):
-    decisions = _tag(context, context.data.tables["decisions"], "decision_date", by_person=True)
+    decisions = context.by_person(
+        _in_periods(context, context.data.tables["decisions"], "decision_date")
+    )
     required = decisions[_flag(decisions["advocate_required"])]
     return _count(required, _flag(required["advocate_involved"]))
 
@@ -433,8 +459,8 @@ def _advocate_when_required(context):
     "advocacy referrals within 48 hours",
 )
 def _advocacy_referral_48h(context):
-    referrals = _tag(
-        context, context.data.tables["advocacy_referrals"], "trigger_at", by_person=True
+    referrals = context.by_person(
+        _in_periods(context, context.data.tables["advocacy_referrals"], "trigger_at")
     )
     deadline = referrals["trigger_at"] + pd.Timedelta(hours=48)
     referred = referrals["referred_at"]
@@ -452,7 +478,9 @@ def _advocacy_referral_48h(context):
     "disagreements resolved within 20 working days",
 )
 def _disputes_resolved_20wd(context):
-    disputes = _tag(context, context.data.tables["disagreements"], "opened_date", by_person=True)
+    disputes = context.by_person(
+        _in_periods(context, context.data.tables["disagreements"], "opened_date")
+    )
     return _done_within_working_days(context, disputes, "opened_date", "resolved_date", 20)
 
 
@@ -460,7 +488,9 @@ def _disputes_resolved_20wd(context):
 
 
 def _responses(context: _Context) -> pd.DataFrame:
-    return _tag(context, context.data.tables["experience"], "response_date", by_person=False)
+    return context.by_service(
+        _in_periods(context, context.data.tables["experience"], "response_date")
+    )
 
 
 def _scored(context: _Context) -> pd.DataFrame:
@@ -484,14 +514,14 @@ def _feel_involved_mean(context):
     score = scored["feel_involved"].to_numpy(dtype=float)
     frame = pd.DataFrame(
         {
-            "service_id": scored["service_id"].to_numpy(),
+            "s": scored["s"].to_numpy(),
             "p": scored["p"].to_numpy(),
             "numerator": score,
             "denominator": 1.0,
             "sumsq": score**2,
         }
     )
-    return frame.groupby(["service_id", "p"], as_index=False).sum()
+    return frame.groupby(["s", "p"], as_index=False).sum()
 
 
 def _theme_count(theme: str):
@@ -517,17 +547,17 @@ def _reductions(measure: str):
     def compute(context):
         outcomes = context.data.tables["outcomes"]
         series = outcomes[outcomes["measure"] == measure].sort_values("recorded_date")
-        series = series.assign(value=series["value"].astype(float))
-        in_period = _tag(context, series, "recorded_date", by_person=True)
-        latest = in_period.groupby(["person_id", "service_id", "p"], as_index=False).last()
+        series = context.by_person(series.assign(value=series["value"].astype(float)))
+        in_period = _in_periods(context, series, "recorded_date")
+        latest = in_period.groupby(["person", "s", "p"], as_index=False).last()
         latest["period_start"] = context.starts[latest["p"].to_numpy()]
         before = pd.merge_asof(
             latest.sort_values("period_start"),
-            series[["person_id", "recorded_date", "value"]].rename(
+            series[["person", "recorded_date", "value"]].rename(
                 columns={"recorded_date": "period_start", "value": "before"}
             ),
             on="period_start",
-            by="person_id",
+            by="person",
             allow_exact_matches=False,  # strictly before the period starts
         )
         before = before[before["before"].notna()]
@@ -551,9 +581,8 @@ def _staff_in_post(context: _Context, whole_period: bool) -> pd.DataFrame:
     staff = context.data.tables["staff"]
     start = staff["start_date"].to_numpy(dtype="datetime64[ns]")[:, None]
     present = start <= (context.starts if whole_period else context.ends)[None, :]
-    pairs = _pairs(staff["staff_id"].to_numpy(dtype=object), present)
-    service = pd.Series(staff["service_id"].to_numpy(), index=staff["staff_id"].to_numpy())
-    return pairs.assign(service_id=pairs["id"].map(service).to_numpy())
+    pairs = _pairs(present)
+    return pairs.assign(s=context.service_code(staff["service_id"])[pairs["id"].to_numpy()])
 
 
 @_metric("training_current", "proportion", ("staff",), "staff with annual training in date")
@@ -562,7 +591,7 @@ def _training_current(context):
     table = context.data.tables["staff"]
     if "annual_training_date" in table:
         dates = table["annual_training_date"].to_numpy(dtype="datetime64[ns]")
-        trained_on = dates[staff["row"].to_numpy()]
+        trained_on = dates[staff["id"].to_numpy()]
     else:
         trained_on = np.full(len(staff), np.datetime64("NaT"), dtype="datetime64[ns]")
     period_end = context.ends[staff["p"].to_numpy()]
@@ -581,7 +610,8 @@ def _reflective_supervision(context):
     staff = _staff_in_post(context, whole_period=True)
     supervisions = context.data.tables["supervisions"]
     reflective = supervisions[_flag(supervisions["reflective_case"])]
-    months = _months_with(context, reflective["staff_id"], reflective["supervision_date"])
+    codes = index_in(reflective["staff_id"], context.data.tables["staff"]["staff_id"])
+    months = _months_with(context, codes, reflective["supervision_date"])
     staff = staff.merge(months, on=["id", "p"], how="left")
     achieved = staff["months"].fillna(0).to_numpy() >= _months_needed(context, staff["p"])
     return _coverage(context, staff, achieved)
@@ -595,28 +625,20 @@ def _reflective_supervision(context):
 )
 def _ni_case_samples(context):
     events = context.data.tables["governance_events"]
-    events = _tag(
-        context, events[events["kind"] == "ni_case_sample"], "event_date", by_person=False
-    )
+    events = _in_periods(context, events[events["kind"] == "ni_case_sample"], "event_date")
     services = context.data.services
-    site = (
-        services["site"].fillna(services["service_id"])
-        if "site" in services
-        else services["service_id"]
+    site = services["service_id"]
+    if "site" in services:
+        site = services["site"].fillna(site)
+    site_code = pd.factorize(site)[0]
+    periods = len(context.periods)
+    # events per (site, period), then each service reads its own site's count
+    per_site = np.zeros((site_code.max() + 1, periods))
+    np.add.at(per_site, (site_code[context.service_code(events["service_id"])], events["p"]), 1)
+    s, p = np.divmod(np.arange(len(services) * periods), periods)
+    return pd.DataFrame(
+        {"s": s, "p": p, "numerator": per_site[site_code[s], p], "total": per_site.sum(axis=0)[p]}
     )
-    site_of = pd.Series(site.to_numpy(), index=services["service_id"].to_numpy())
-    per_site = (
-        events.assign(site=events["service_id"].map(site_of).to_numpy())
-        .groupby(["site", "p"])
-        .size()
-    )
-    grid = pd.DataFrame({"service_id": services["service_id"].to_numpy(), "site": site.to_numpy()})
-    grid = grid.merge(pd.DataFrame({"p": range(len(context.periods))}), how="cross")
-    counts = per_site.rename("numerator").reset_index()
-    grid = grid.merge(counts, on=["site", "p"], how="left").fillna({"numerator": 0})
-    total = per_site.groupby("p").sum().reindex(range(len(context.periods)), fill_value=0)
-    grid["total"] = total.to_numpy()[grid["p"].to_numpy()]
-    return grid.drop(columns="site")
 
 
 METRICS.update({metric_id: info for metric_id, (info, _) in _METRICS.items()})
