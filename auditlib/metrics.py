@@ -243,6 +243,11 @@ def _in_periods(context: _Context, table: pd.DataFrame, date_column: str) -> pd.
     return table[keep].assign(p=p[keep])
 
 
+def _people_rows(context: _Context, table: str, date_column: str) -> pd.DataFrame:
+    """A person-level table's rows dated in a requested period, with person and service codes."""
+    return context.by_person(_in_periods(context, context.data.tables[table], date_column))
+
+
 def _count(rows: pd.DataFrame, success, *, pending=None) -> pd.DataFrame:
     """Numerator, denominator and pending per service and period from row-level flags."""
     success = np.asarray(success, dtype=bool)
@@ -432,9 +437,7 @@ def _deep_dive_coverage(context):
     "decisions_specific", "proportion", ("decisions",), "decisions recorded decision-specifically"
 )
 def _decisions_specific(context):
-    decisions = context.by_person(
-        _in_periods(context, context.data.tables["decisions"], "decision_date")
-    )
+    decisions = _people_rows(context, "decisions", "decision_date")
     has_capacity = decisions["lacks_capacity"].eq(False)
     best_interests = decisions["best_interests_recorded"].eq(True)
     specific = _flag(decisions["consent_recorded"]) | (
@@ -445,9 +448,7 @@ def _decisions_specific(context):
 
 @_metric("advocate_when_required", "proportion", ("decisions",), "advocate involved when required")
 def _advocate_when_required(context):
-    decisions = context.by_person(
-        _in_periods(context, context.data.tables["decisions"], "decision_date")
-    )
+    decisions = _people_rows(context, "decisions", "decision_date")
     required = decisions[_flag(decisions["advocate_required"])]
     return _count(required, _flag(required["advocate_involved"]))
 
@@ -459,9 +460,7 @@ def _advocate_when_required(context):
     "advocacy referrals within 48 hours",
 )
 def _advocacy_referral_48h(context):
-    referrals = context.by_person(
-        _in_periods(context, context.data.tables["advocacy_referrals"], "trigger_at")
-    )
+    referrals = _people_rows(context, "advocacy_referrals", "trigger_at")
     deadline = referrals["trigger_at"] + pd.Timedelta(hours=48)
     referred = referrals["referred_at"]
     within = _flag(referred <= deadline)
@@ -478,9 +477,7 @@ def _advocacy_referral_48h(context):
     "disagreements resolved within 20 working days",
 )
 def _disputes_resolved_20wd(context):
-    disputes = context.by_person(
-        _in_periods(context, context.data.tables["disagreements"], "opened_date")
-    )
+    disputes = _people_rows(context, "disagreements", "opened_date")
     return _done_within_working_days(context, disputes, "opened_date", "resolved_date", 20)
 
 
