@@ -182,16 +182,31 @@ def _run_demo(args) -> int:
     if not (DEMO_DIR / "services.csv").exists():
         _say(f"making the demo dataset in {DEMO_DIR} ...")
         write_dataset(make_scale("demo"), DEMO_DIR)
-    dataset = load_dataset(DEMO_DIR)
-    as_of = dataset.last_event_date() or date.today()
+    as_of = load_dataset(DEMO_DIR).last_event_date() or date.today()
     quarter = last_complete_quarter(as_of)
-    _say(f"demo: dashboard metrics for {quarter}, as of {as_of:%d %b %Y}")
-    table = compute_metrics(dataset, quarter, as_of=as_of)
-    shown = table[table["scope"] == "ALL"][
-        ["metric_id", "numerator", "denominator", "value", "ci_low", "ci_high", "pending", "status"]
-    ]
-    print(f"All services, {quarter}:")
-    print(_render(shown, "table"), end="")
+    _say(f"demo: the internal quarterly report for {quarter}, as of {as_of:%d %b %Y}")
+    return _report(DEMO_DIR, args.out, pdf=not args.no_pdf, quarter=quarter.label,
+                   as_of=as_of.isoformat(), audience="internal")  # fmt: skip
+
+
+def _run_report(args) -> int:
+    return _report(
+        args.dataset, args.out, pdf=not args.no_pdf, quarter=args.quarter,
+        baseline=args.baseline or "", services=_services(args.services) or "",
+        as_of=args.as_of.isoformat() if args.as_of else "", audience=args.audience,
+        calendar_quarters=args.calendar_quarters, sample_record=str(args.sample_record or ""),
+    )  # fmt: skip
+
+
+def _report(dataset, out, *, pdf: bool, **parameters) -> int:
+    from .report.runner import run_report  # papermill and nbconvert only when a report runs
+
+    _say(f"reading {dataset} ...")
+    result = run_report(dataset, out=out, pdf=pdf, progress=_say, **parameters)
+    _say(f"report written to {result.folder} in {result.seconds:.1f} s")
+    if result.pdf_note:
+        _say(f"no PDF: {result.pdf_note}")
+    print(result.html)
     return EXIT_OK
 
 
@@ -362,6 +377,15 @@ def _run_trends(args) -> int:
     return EXIT_OK
 
 
+def _report_outputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out", type=Path, default=Path("reports"), help="folder for report folders (reports)"
+    )
+    parser.add_argument(
+        "--no-pdf", action="store_true", help="skip the PDF (the HTML report is still written)"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="auditlib",
@@ -421,10 +445,49 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="make the demo dataset if needed and show its latest quarter",
-        description="Make data/demo if it is missing, then print the latest quarter's metrics.",
+        help="make the demo dataset if needed and run its quarterly report",
+        description=(
+            "Make data/demo if it is missing (it is never changed), then run the internal "
+            "quarterly report for the demo's latest complete quarter against the one before, "
+            "and print the path of the HTML report."
+        ),
     )
+    _report_outputs(demo)
     demo.set_defaults(run=_run_demo)
+
+    report = commands.add_parser(
+        "report",
+        help="run the quarterly re-audit report (HTML, PDF, tables, manifest)",
+        description=(
+            "Run the quarterly re-audit report notebook with papermill into one folder under "
+            "--out, named by quarter, scope and audience: the executed notebook, a "
+            "self-contained HTML report, a PDF (where a browser engine is installed), the table "
+            "behind every table and chart as CSV and in one workbook, and a manifest. Every "
+            "parameter is checked before the notebook starts; a failed run leaves the previous "
+            "report as it was."
+        ),
+    )
+    _dataset_options(report)
+    report.add_argument(
+        "--quarter", default="latest", help="e.g. '2026/27 Q2' (default: the latest complete one)"
+    )
+    report.add_argument(
+        "--baseline", help="the quarter to compare with (default: the quarter before)"
+    )
+    _services_option(report)
+    _as_of_option(report)
+    report.add_argument(
+        "--audience",
+        choices=("internal", "shared", "public"),
+        default="internal",
+        help="internal (everything, ids and QA notes), shared (no ids, no notes) or public "
+        "(as shared, and counts from 1 to 7 hidden)",
+    )
+    report.add_argument(
+        "--sample-record", type=Path, help="the sampling record (JSON) of the quarter's QA sample"
+    )
+    _report_outputs(report)
+    report.set_defaults(run=_run_report)
 
     sample = commands.add_parser(
         "sample",

@@ -19,6 +19,7 @@ __all__ = [
     "InputNotFoundError",
     "PeriodError",
     "Problem",
+    "ReportError",
     "RubricError",
     "SpcError",
     "WorksheetError",
@@ -135,3 +136,14 @@ class SpcError(AuditlibError, ValueError):
 
 class CompareError(AuditlibError, ValueError):
     """A before/after comparison that cannot be made as asked."""
+
+
+class ReportError(AuditlibError, ValueError):
+    """A report that cannot be made as asked: a bad parameter, output folder or kernel.
+
+    ``section`` names the report section whose cell failed, when one did.
+    """
+
+    def __init__(self, message: str, *, section: str | None = None):
+        self.section = section
+        super().__init__(message)

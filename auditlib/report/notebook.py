@@ -1,0 +1,27 @@
+"""What the report notebook calls: one function from its parameters to a built report.
+
+The notebook stays thin: its first cell holds the parameters (papermill's
+``parameters`` tag), its second calls :func:`open_report`, and every later cell
+shows one section. The same checks run here as on the command line.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..errors import ReportError
+from ..validation import load_dataset
+from .model import Report, build_report
+from .params import read_params
+
+__all__ = ["open_report"]
+
+
+def open_report(dataset: Any, *, today: date | None = None, **parameters: Any) -> Report:
+    """Load ``dataset``, check the parameters (as papermill passes them) and build the report."""
+    if not isinstance(dataset, str) or not dataset.strip():
+        raise ReportError(f"parameter dataset must be a path (text), got {dataset!r}")
+    calendar = parameters.get("calendar_quarters", False)
+    data = load_dataset(dataset.strip(), today=today, calendar_quarters=calendar is True)
+    return build_report(data, read_params(data, today=today, **parameters))

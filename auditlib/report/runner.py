@@ -1,0 +1,263 @@
+"""Running a report notebook with papermill into one report folder, atomically.
+
+:func:`run_report` checks everything it can before a kernel starts (the
+dataset, every parameter, the output folder, the kernel), then executes the
+notebook into a hidden staging folder beside the final one, exports the HTML
+and PDF and writes the manifest, and only then moves the finished folder into
+place. A failed or interrupted run leaves the previous report exactly as it
+was and never a folder that looks complete but is not; when a cell fails, the
+partial notebook is kept next to the report (``<name>.failed.ipynb``) and the
+error names the failing section and its own message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import ReportError
+from ..files import write_text_atomic
+from ..validation import load_dataset
+from .export import html_to_pdf, notebook_to_html
+from .params import ReportParams, read_params
+
+__all__ = ["KERNEL", "RunResult", "notebook_path", "run_report"]
+
+KERNEL = "python3"
+"""The Jupyter kernel the notebooks run on (ipykernel's, installed with the package)."""
+_STAGING = ".partial-"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Where a finished report is, and whether it has a PDF (``pdf_note`` says why not)."""
+
+    folder: Path
+    html: Path
+    pdf: Path | None
+    pdf_note: str | None
+    manifest: Path
+    seconds: float
+
+
+def notebook_path(name: str = "quarterly_report") -> Path:
+    """The project's notebook ``name`` (``notebooks/<name>.ipynb`` beside the package)."""
+    path = Path(__file__).resolve().parents[2] / "notebooks" / f"{name}.ipynb"
+    if not path.is_file():
+        raise ReportError(
+            f"the report notebook {path} is missing: auditlib's reports run from a copy of the "
+            "project (pip install -e .), whose notebooks/ folder holds them"
+        )
+    return path
+
+
+def run_report(
+    dataset: str | Path,
+    *,
+    out: str | Path = "reports",
+    pdf: bool = True,
+    notebook: str = "quarterly_report",
+    today: date | None = None,
+    progress: Callable[[str], None] = lambda message: None,
+    **parameters: Any,
+) -> RunResult:
+    """Run the report for ``dataset`` into ``out/<quarter>_<scope>_<audience>/``.
+
+    ``parameters`` are the notebook's (quarter, baseline, services, as_of,
+    audience, calendar_quarters, sample_record), checked here first.
+    """
+    started = time.perf_counter()
+    began = datetime.now(UTC)
+    calendar = parameters.get("calendar_quarters", False) is True
+    data = load_dataset(dataset, today=today, calendar_quarters=calendar)
+    params = read_params(data, today=today, **parameters)
+    root = _output_root(out, dataset)
+    source = notebook_path(notebook)
+    _check_kernel()
+    final = root / params.folder_name
+    staging = root / f"{_STAGING}{params.folder_name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    _clear_stale(root)
+    try:
+        staging.mkdir()
+        progress(f"running {source.name} for {params.quarter.label} ({params.audience}) ...")
+        executed = _execute(source, staging, params, root, final.name)
+        progress("writing the HTML report ...")
+        html = staging / "report.html"
+        write_text_atomic(html, notebook_to_html(executed))
+        note = _pdf(html, staging / "report.pdf", pdf, progress)
+        _manifest(staging, params, data.fingerprint(), began, note)
+        _publish(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return RunResult(
+        folder=final,
+        html=final / "report.html",
+        pdf=None if note else final / "report.pdf",
+        pdf_note=note,
+        manifest=final / "manifest.json",
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _output_root(out: str | Path, dataset: str | Path) -> Path:
+    """The folder reports go into: created if needed, writable, and not the dataset itself."""
+    root = Path(out)
+    data = Path(dataset).resolve()
+    resolved = root.resolve()
+    if resolved == data or data in resolved.parents:
+        raise ReportError(
+            f"--out {root} is inside the dataset {dataset}: reports never go into the data"
+        )
+    if root.exists() and not root.is_dir():
+        raise ReportError(f"--out {root} is a file, not a folder")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".auditlib-write-test-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise ReportError(
+            f"--out {root}: cannot write there ({error.strerror or error})"
+        ) from None
+    return root
+
+
+def _check_kernel() -> None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(KERNEL)
+    except NoSuchKernel:
+        raise ReportError(
+            f"no Jupyter kernel named {KERNEL!r} is installed: run "
+            "'python -m ipykernel install --user' in this environment"
+        ) from None
+
+
+def _clear_stale(root: Path) -> None:
+    """Tidy after runs that were killed: remove their staging folders (their process is
+    gone), and put back a previous report caught between the two renames of :func:`_publish`."""
+    for folder in root.glob(f"{_STAGING}*"):
+        if "-old-" in folder.name:
+            final = root / folder.name[len(_STAGING) :].rsplit("-old-", 1)[0]
+            if final.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                folder.rename(final)
+            continue
+        pid = folder.name.rsplit("-", 2)[-2]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _execute(source: Path, staging: Path, params: ReportParams, root: Path, name: str) -> Path:
+    """Run the notebook with papermill; a failing cell becomes a ReportError naming its section."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    executed = staging / "report.ipynb"
+    values = _notebook_parameters(params, staging)
+    try:
+        papermill.execute_notebook(
+            str(source), str(executed), parameters=values, kernel_name=KERNEL,
+            cwd=str(source.parent), progress_bar=False, log_output=False,
+        )  # fmt: skip
+    except PapermillExecutionError as error:
+        kept = root / f"{name}.failed.ipynb"
+        if executed.is_file():
+            shutil.copyfile(executed, kept)
+        section = _section_of(executed, error.cell_index)
+        raise ReportError(
+            f"the report's {section!r} section failed: {error.ename}: {error.evalue}. "
+            f"The previous report (if any) is untouched; the partial notebook is {kept}",
+            section=section,
+        ) from None
+    except (RuntimeError, OSError) as error:  # the kernel died or could not start
+        raise ReportError(f"the notebook could not run: {error}") from None
+    return executed
+
+
+def _notebook_parameters(params: ReportParams, staging: Path) -> dict[str, Any]:
+    """The checked parameters as the plain values papermill passes to the notebook."""
+    return {
+        "dataset": str(Path(params.dataset).resolve()),
+        "quarter": params.quarter.label,
+        "baseline": params.baseline.label,
+        "services": "" if params.services is None else ",".join(params.services),
+        "as_of": params.as_of.isoformat(),
+        "audience": params.audience,
+        "calendar_quarters": params.calendar_quarters,
+        "sample_record": str(Path(params.sample_record_file).resolve())
+        if params.sample_record_file
+        else "",
+        "tables_dir": str(staging.resolve()),
+    }
+
+
+def _section_of(notebook: Path, cell_index: int) -> str:
+    import nbformat
+
+    try:
+        cells = nbformat.read(str(notebook), as_version=4).cells
+        return cells[cell_index].metadata.get("auditlib", {}).get("section", f"cell {cell_index}")
+    except (OSError, IndexError, ValueError):
+        return f"cell {cell_index}"
+
+
+def _pdf(html: Path, target: Path, wanted: bool, progress: Callable[[str], None]) -> str | None:
+    if not wanted:
+        return "no PDF was asked for (--no-pdf)"
+    progress("printing the PDF ...")
+    note = html_to_pdf(html, target)
+    if note:
+        progress(f"no PDF: {note}")
+    return note
+
+
+def _manifest(staging: Path, params: ReportParams, fingerprint: str, began: datetime, note):
+    """What went in and what came out: fingerprint, parameters, versions, times, file hashes."""
+    record = json.loads((staging / "report.json").read_text(encoding="utf-8"))
+    files = sorted(p for p in staging.rglob("*") if p.is_file() and p.name != "report.json")
+    manifest = {
+        "what": "auditlib quarterly re-audit report",
+        "parameters": params.as_plain(),
+        "as_of": params.as_of.isoformat(),
+        "dataset": {"path": params.dataset, "fingerprint_sha256": fingerprint},
+        **record["provenance"],
+        "pdf": {"made": note is None, "why_not": note},
+        "started": began.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files": {
+            str(p.relative_to(staging)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files
+        },
+    }
+    (staging / "report.json").unlink()
+    write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=1, default=str))
+
+
+def _publish(staging: Path, final: Path) -> None:
+    """Put the finished folder in place of any previous one: two renames, never a half folder."""
+    old = final.with_name(f"{_STAGING}{final.name}-old-{uuid.uuid4().hex[:8]}")
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
