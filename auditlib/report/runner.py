@@ -185,7 +185,7 @@ def _execute(source: Path, staging: Path, params: ReportParams, root: Path, name
         kept = root / f"{name}.failed.ipynb"
         if executed.is_file():
             shutil.copyfile(executed, kept)
-        section = _section_of(executed, error.cell_index)
+        section = _failed_section(executed, error.cell_index)
         raise ReportError(
             f"the report's {section!r} section failed: {error.ename}: {error.evalue}. "
             f"The previous report (if any) is untouched; the partial notebook is {kept}",
@@ -213,14 +213,19 @@ def _notebook_parameters(params: ReportParams, staging: Path) -> dict[str, Any]:
     }
 
 
-def _section_of(notebook: Path, cell_index: int) -> str:
+def _failed_section(notebook: Path, cell_index: int) -> str:
+    """The section of the cell whose output is an error (papermill adds cells, so the
+    executed notebook is searched rather than trusting the index)."""
     import nbformat
 
     try:
         cells = nbformat.read(str(notebook), as_version=4).cells
-        return cells[cell_index].metadata.get("auditlib", {}).get("section", f"cell {cell_index}")
-    except (OSError, IndexError, ValueError):
+    except (OSError, ValueError):
         return f"cell {cell_index}"
+    for cell in cells:
+        if any(output.get("output_type") == "error" for output in cell.get("outputs", [])):
+            return cell.metadata.get("auditlib", {}).get("section", f"cell {cell_index}")
+    return f"cell {cell_index}"
 
 
 def _pdf(html: Path, target: Path, wanted: bool, progress: Callable[[str], None]) -> str | None:

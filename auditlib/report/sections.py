@@ -144,13 +144,18 @@ def qa(inputs: Inputs, title: str) -> Section:
             _qa_data(shown, table, inputs.public),
         ),
     ]
-    blocks += _lqas_words(table)
+    blocks += _lqas_words(table, public=inputs.public)
     blocks.append(_qa_by_service(shown, p.quarter.label))
     if inputs.internal:
         blocks += _files_behind(inputs)
     return Section("qa", title, blocks)
 
 
+_LQAS_PUBLIC = (
+    "A ten-file sample is small: it cannot reliably tell a service at 90% from one at 60% "
+    "with both chances of a wrong call at 10% or less, so each classification is a prompt to "
+    "look closer, not a verdict."
+)
 _QA_SHOWN = ["criterion_id", "wording", "result_text", "partial_text", "interval", "lqas_text"]
 _QA_NAMES = {
     "criterion_id": "Criterion",
@@ -162,15 +167,20 @@ _QA_NAMES = {
 }
 
 
+_QA_RULE_COLUMNS = ["lqas_sentence", "lqas_rule", "lqas_alpha", "lqas_beta", "population"]
+
+
 def _qa_data(shown: pd.DataFrame, table: pd.DataFrame, public: bool) -> pd.DataFrame:
-    if public:
-        return shown.drop(columns=["lqas_sentence"], errors="ignore")
+    if public:  # a rule "at least 5 of 6" would publish a count of files from 1 to 7
+        return shown.drop(columns=_QA_RULE_COLUMNS, errors="ignore")
     return table.drop(columns=["lqas_sentence"])
 
 
-def _lqas_words(table: pd.DataFrame) -> list:
-    overall = table[(table["scope"] == "ALL") & table["lqas_sentence"].notna()]
+def _lqas_words(table: pd.DataFrame, *, public: bool) -> list:
     blocks = [Heading("What a sample this size can show")]
+    if public:
+        return blocks + [Text(_LQAS_PUBLIC)]
+    overall = table[(table["scope"] == "ALL") & table["lqas_sentence"].notna()]
     for sentence, rows in overall.groupby("lqas_sentence", sort=False):
         blocks.append(Text(sentence, label=", ".join(rows["criterion_id"])))
     return blocks
@@ -249,11 +259,22 @@ def grid(inputs: Inputs, title: str) -> Section:
         Table("grid_totals", f"Self-score grid totals, {inputs.params.quarter}", shown,
               totals.drop(columns=["dimension"])),
     ]  # fmt: skip
-    detail = table[_GRID_DETAIL].rename(columns=_GRID_NAMES)
+    columns = [c for c in _GRID_DETAIL if not (inputs.public and c == "evidence")]
+    if inputs.public:  # the evidence behind each score names service-level counts
+        table = table.drop(columns=_GRID_COUNTED)
+        blocks.append(Text(_GRID_PUBLIC, kind="note"))
     if len(totals) <= _MAX_SERVICE_CHARTS:
         blocks += _grid_charts(inputs, table)
+    detail = table[columns].rename(columns=_GRID_NAMES)
     blocks.append(Table("grid", "Every dimension, per service", detail, table))
     return Section("grid", title, blocks)
+
+
+_GRID_COUNTED = ["evidence", "evidence_note", "shortfall"]
+_GRID_PUBLIC = (
+    "The evidence behind each score is not published here: at a single service it rests on "
+    "counts small enough to identify people."
+)
 
 
 _GRID_DETAIL = ["service_name", "dimension", "claimed", "evidenced", "finding", "evidence"]
@@ -493,7 +514,10 @@ def _below_target(inputs: Inputs) -> pd.DataFrame:
                     .to_numpy(dtype=object),
                     "Where we are": publish_qa(below, public=inputs.public)["result_text"]
                     .to_numpy(dtype=object),
-                    "Target": [f"LQAS {r}" for r in below["lqas_rule"]],
+                    "Target": [
+                        "90%, by the LQAS rule" if inputs.public else f"LQAS {r}"
+                        for r in below["lqas_rule"]
+                    ],
                 }
             )
         )
