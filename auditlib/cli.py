@@ -204,7 +204,7 @@ def _report(dataset, out, *, pdf: bool, **parameters) -> int:
     _say(f"reading {dataset} ...")
     result = run_report(dataset, out=out, pdf=pdf, progress=_say, **parameters)
     _say(f"report written to {result.folder} in {result.seconds:.1f} s")
-    if result.pdf_note:
+    if pdf and result.pdf_note:
         _say(f"no PDF: {result.pdf_note}")
     print(result.html)
     return EXIT_OK

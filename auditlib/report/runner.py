@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -176,10 +177,12 @@ def _execute(source: Path, staging: Path, params: ReportParams, root: Path, name
 
     executed = staging / "report.ipynb"
     values = _notebook_parameters(params, staging)
+    sockets = Path(tempfile.mkdtemp(prefix="auditlib-kernel-"))
     try:
         papermill.execute_notebook(
             str(source), str(executed), parameters=values, kernel_name=KERNEL,
             cwd=str(source.parent), progress_bar=False, log_output=False,
+            kernel_manager_class=_kernel_manager(sockets),
         )  # fmt: skip
     except PapermillExecutionError as error:
         kept = root / f"{name}.failed.ipynb"
@@ -193,7 +196,28 @@ def _execute(source: Path, staging: Path, params: ReportParams, root: Path, name
         ) from None
     except (RuntimeError, OSError) as error:  # the kernel died or could not start
         raise ReportError(f"the notebook could not run: {error}") from None
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     return executed
+
+
+def _kernel_manager(sockets: Path) -> type:
+    """A kernel manager talking to its kernel over Unix sockets in a private folder.
+
+    Kernels on TCP pick free ports and can race for the same one when many
+    start at once (papermill issue 511); sockets in a folder of the run's own
+    cannot collide. Windows has no such sockets, so it keeps TCP.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    if os.name == "nt":
+        return AsyncKernelManager
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(transport="ipc", ip=str(sockets / "kernel"), **kwargs)
+
+    return IpcKernelManager
 
 
 def _notebook_parameters(params: ReportParams, staging: Path) -> dict[str, Any]:
@@ -232,10 +256,7 @@ def _pdf(html: Path, target: Path, wanted: bool, progress: Callable[[str], None]
     if not wanted:
         return "no PDF was asked for (--no-pdf)"
     progress("printing the PDF ...")
-    note = html_to_pdf(html, target)
-    if note:
-        progress(f"no PDF: {note}")
-    return note
+    return html_to_pdf(html, target)
 
 
 def _manifest(staging: Path, params: ReportParams, fingerprint: str, began: datetime, note):
