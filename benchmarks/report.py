@@ -74,7 +74,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="auditlib-bench-") as tmp:
         tmp = Path(tmp)
         empty = _empty_notebook(tmp)
-        floor = [sys.executable, "-m", "papermill", "--no-progress-bar", str(empty), str(tmp / "out.ipynb")]
+        floor = [
+            sys.executable,
+            "-m",
+            "papermill",
+            "--no-progress-bar",
+            str(empty),
+            str(tmp / "out.ipynb"),
+        ]
         report = [sys.executable, "-m", "auditlib", "report", str(DEMO), "--quarter",
                   "2026/27 Q2", "--as-of", "2026-11-20", "--out", str(tmp / "reports")]  # fmt: skip
         print(f"report benchmark, {args.runs} runs each, medians ({_load()} at the start)")

@@ -56,7 +56,7 @@ def interval_text(kind, low, high) -> np.ndarray:
 
 
 def pending_text(pending) -> np.ndarray:
-    """"12 not yet due" where items are pending (left out of the denominator); blank otherwise."""
+    """Where items are pending (left out of the denominator): "12 not yet due"; else blank."""
     count = _floats(pending)
     shown = np.where(np.isnan(count), 0, count).astype(np.int64).astype(str)
     return np.where(count > 0, shown + " not yet due", "").astype(object)

@@ -130,9 +130,7 @@ class Section:
 
     def html(self) -> str:
         body = "\n".join(block.html() for block in self.blocks)
-        return (
-            f'<section id="{self.key}"><h2>{html.escape(self.title)}</h2>\n{body}\n</section>'
-        )
+        return f'<section id="{self.key}"><h2>{html.escape(self.title)}</h2>\n{body}\n</section>'
 
     def _repr_html_(self) -> str:
         return self.html()

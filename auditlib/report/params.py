@@ -65,6 +65,25 @@ class ReportParams:
         quarter = re.sub(r"[^A-Za-z0-9]+", "-", self.quarter.label).strip("-")
         return f"{quarter}_{self.scope_slug}_{self.audience}"
 
+    @property
+    def label(self) -> str:
+        """How progress lines name the run."""
+        return f"{self.quarter.label} ({self.audience})"
+
+    def notebook_values(self) -> dict[str, Any]:
+        """The checked parameters as the plain values papermill passes to the notebook."""
+        record = self.sample_record_file
+        return {
+            "dataset": str(Path(self.dataset).resolve()),
+            "quarter": self.quarter.label,
+            "baseline": self.baseline.label,
+            "services": "" if self.services is None else ",".join(self.services),
+            "as_of": self.as_of.isoformat(),
+            "audience": self.audience,
+            "calendar_quarters": self.calendar_quarters,
+            "sample_record": str(Path(record).resolve()) if record else "",
+        }
+
     def as_plain(self) -> dict[str, Any]:
         """The parameters as JSON-ready values, for the manifest."""
         plain = asdict(self)
@@ -122,9 +141,7 @@ def _text(value: Any, name: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ReportError(
-            f"parameter {name} must be text, got {value!r} ({type(value).__name__})"
-        )
+        raise ReportError(f"parameter {name} must be text, got {value!r} ({type(value).__name__})")
     return value.strip()
 
 

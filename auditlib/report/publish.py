@@ -47,7 +47,9 @@ def publish_qa(qa: pd.DataFrame, *, public: bool) -> pd.DataFrame:
         "proportion", table["value"], table["met"], table["applicable"], table["status"]
     )
     partial = table["partial"].astype(float)
-    table["partial_text"] = np.where(ok & (partial > 0), partial.fillna(0).astype(int).astype(str), "")
+    table["partial_text"] = np.where(
+        ok & (partial > 0), partial.fillna(0).astype(int).astype(str), ""
+    )
     table["interval"] = interval_text("proportion", table["ci_low"], table["ci_high"])
     conclusive = table["lqas_conclusive"].fillna(False).astype(bool).to_numpy()
     lqas = table["lqas"].fillna("").astype(str).to_numpy(dtype=object)
@@ -88,7 +90,9 @@ def _difference_text(table: pd.DataFrame) -> np.ndarray:
     bounds = (low * 100).map("{:+.1f}".format) + " to " + (high * 100).map("{:+.1f}".format)
     with_interval = points + " (" + bounds + ")"
     plain = pd.Series(diff).map(lambda v: f"{v:+.2f}")
-    text = np.where(proportion & low.notna().to_numpy(), with_interval, np.where(proportion, points, plain))
+    text = np.where(
+        proportion & low.notna().to_numpy(), with_interval, np.where(proportion, points, plain)
+    )
     return np.where(np.isnan(diff), "", text).astype(object)
 
 
@@ -111,4 +115,3 @@ def _withhold(table, hidden, counts, numbers, words) -> pd.DataFrame:
         if column in out:
             out.loc[hidden, column] = WITHHELD
     return out
-

@@ -29,7 +29,7 @@ from ..errors import ReportError
 from ..files import write_text_atomic
 from ..validation import load_dataset
 from .export import html_to_pdf, notebook_to_html
-from .params import ReportParams, read_params
+from .kinds import RunParams, kind
 
 __all__ = ["KERNEL", "RunResult", "notebook_path", "run_report"]
 
@@ -64,38 +64,41 @@ def notebook_path(name: str = "quarterly_report") -> Path:
 def run_report(
     dataset: str | Path,
     *,
+    kind_name: str = "report",
     out: str | Path = "reports",
     pdf: bool = True,
-    notebook: str = "quarterly_report",
     today: date | None = None,
     progress: Callable[[str], None] = lambda message: None,
     **parameters: Any,
 ) -> RunResult:
-    """Run the report for ``dataset`` into ``out/<quarter>_<scope>_<audience>/``.
+    """Run one report of ``kind_name`` for ``dataset`` into a folder under ``out``.
 
-    ``parameters`` are the notebook's (quarter, baseline, services, as_of,
-    audience, calendar_quarters, sample_record), checked here first.
+    ``parameters`` are the notebook's (for the quarterly report: quarter,
+    baseline, services, as_of, audience, calendar_quarters, sample_record),
+    checked here first; the folder is named by the checked parameters
+    (quarter, scope and audience for the quarterly report).
     """
     started = time.perf_counter()
     began = datetime.now(UTC)
+    chosen = kind(kind_name)
     calendar = parameters.get("calendar_quarters", False) is True
     data = load_dataset(dataset, today=today, calendar_quarters=calendar)
-    params = read_params(data, today=today, **parameters)
+    params = chosen.read_params(data, today=today, **parameters)
     root = _output_root(out, dataset)
-    source = notebook_path(notebook)
+    source = notebook_path(chosen.notebook)
     _check_kernel()
     final = root / params.folder_name
     staging = root / f"{_STAGING}{params.folder_name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     _clear_stale(root)
     try:
         staging.mkdir()
-        progress(f"running {source.name} for {params.quarter.label} ({params.audience}) ...")
+        progress(f"running {source.name} for {params.label} ...")
         executed = _execute(source, staging, params, root, final.name)
         progress("writing the HTML report ...")
         html = staging / "report.html"
         write_text_atomic(html, notebook_to_html(executed))
         note = _pdf(html, staging / "report.pdf", pdf, progress)
-        _manifest(staging, params, data.fingerprint(), began, note)
+        _manifest(staging, chosen.what, params, data.fingerprint(), began, note)
         _publish(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -126,9 +129,7 @@ def _output_root(out: str | Path, dataset: str | Path) -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as error:
-        raise ReportError(
-            f"--out {root}: cannot write there ({error.strerror or error})"
-        ) from None
+        raise ReportError(f"--out {root}: cannot write there ({error.strerror or error})") from None
     return root
 
 
@@ -170,13 +171,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _execute(source: Path, staging: Path, params: ReportParams, root: Path, name: str) -> Path:
+def _execute(source: Path, staging: Path, params: RunParams, root: Path, name: str) -> Path:
     """Run the notebook with papermill; a failing cell becomes a ReportError naming its section."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     executed = staging / "report.ipynb"
-    values = _notebook_parameters(params, staging)
+    values = {**params.notebook_values(), "tables_dir": str(staging.resolve())}
     sockets = Path(tempfile.mkdtemp(prefix="auditlib-kernel-"))
     try:
         papermill.execute_notebook(
@@ -220,23 +221,6 @@ def _kernel_manager(sockets: Path) -> type:
     return IpcKernelManager
 
 
-def _notebook_parameters(params: ReportParams, staging: Path) -> dict[str, Any]:
-    """The checked parameters as the plain values papermill passes to the notebook."""
-    return {
-        "dataset": str(Path(params.dataset).resolve()),
-        "quarter": params.quarter.label,
-        "baseline": params.baseline.label,
-        "services": "" if params.services is None else ",".join(params.services),
-        "as_of": params.as_of.isoformat(),
-        "audience": params.audience,
-        "calendar_quarters": params.calendar_quarters,
-        "sample_record": str(Path(params.sample_record_file).resolve())
-        if params.sample_record_file
-        else "",
-        "tables_dir": str(staging.resolve()),
-    }
-
-
 def _failed_section(notebook: Path, cell_index: int) -> str:
     """The section of the cell whose output is an error (papermill adds cells, so the
     executed notebook is searched rather than trusting the index)."""
@@ -259,14 +243,15 @@ def _pdf(html: Path, target: Path, wanted: bool, progress: Callable[[str], None]
     return html_to_pdf(html, target)
 
 
-def _manifest(staging: Path, params: ReportParams, fingerprint: str, began: datetime, note):
+def _manifest(staging: Path, what: str, params: RunParams, fingerprint: str, began, note):
     """What went in and what came out: fingerprint, parameters, versions, times, file hashes."""
     record = json.loads((staging / "report.json").read_text(encoding="utf-8"))
     files = sorted(p for p in staging.rglob("*") if p.is_file() and p.name != "report.json")
+    plain = params.as_plain()
     manifest = {
-        "what": "auditlib quarterly re-audit report",
-        "parameters": params.as_plain(),
-        "as_of": params.as_of.isoformat(),
+        "what": what,
+        "parameters": plain,
+        "as_of": plain.get("as_of"),
         "dataset": {"path": params.dataset, "fingerprint_sha256": fingerprint},
         **record["provenance"],
         "pdf": {"made": note is None, "why_not": note},

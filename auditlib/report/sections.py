@@ -179,7 +179,7 @@ def _qa_data(shown: pd.DataFrame, table: pd.DataFrame, public: bool) -> pd.DataF
 def _lqas_words(table: pd.DataFrame, *, public: bool) -> list:
     blocks = [Heading("What a sample this size can show")]
     if public:
-        return blocks + [Text(_LQAS_PUBLIC)]
+        return [*blocks, Text(_LQAS_PUBLIC)]
     overall = table[(table["scope"] == "ALL") & table["lqas_sentence"].notna()]
     for sentence, rows in overall.groupby("lqas_sentence", sort=False):
         blocks.append(Text(sentence, label=", ".join(rows["criterion_id"])))
@@ -425,7 +425,7 @@ def _trend_alt(row: pd.Series, settings: dict) -> str:
 
 
 def before_after(inputs: Inputs, title: str) -> Section:
-    """This quarter against the baseline, per metric and criterion, in words that never overclaim."""
+    """This quarter against the baseline, per measure, in words that never claim too much."""
     p = inputs.params
     table = inputs.changes
     overall = table[table["scope"] == "ALL"]
@@ -510,10 +510,12 @@ def _below_target(inputs: Inputs) -> pd.DataFrame:
         parts.append(
             pd.DataFrame(
                 {
-                    "Measure": ("QA " + below["criterion_id"] + ": " + below["wording"].fillna(""))
-                    .to_numpy(dtype=object),
-                    "Where we are": publish_qa(below, public=inputs.public)["result_text"]
-                    .to_numpy(dtype=object),
+                    "Measure": (
+                        "QA " + below["criterion_id"] + ": " + below["wording"].fillna("")
+                    ).to_numpy(dtype=object),
+                    "Where we are": publish_qa(below, public=inputs.public)["result_text"].to_numpy(
+                        dtype=object
+                    ),
                     "Target": [
                         "90%, by the LQAS rule" if inputs.public else f"LQAS {r}"
                         for r in below["lqas_rule"]
@@ -556,7 +558,7 @@ def cqc(inputs: Inputs, title: str) -> Section:
     for statement, rows in index.groupby("statement", sort=False):
         blocks.append(Heading(statement))
         sentences = tuple(rows["sentence"].dropna())
-        blocks.append(List(sentences, empty="No evidence sentence for this statement this quarter."))
+        blocks.append(List(sentences, empty="No evidence sentence for it this quarter."))
     blocks.append(Table("evidence_by_statement", "", index, index, printed=False))
     return Section("cqc", title, blocks)
 
@@ -662,7 +664,8 @@ def _whole(values: pd.Series) -> np.ndarray:
 
 
 def _slug(text: str) -> str:
-    return hashlib.sha256(str(text).encode()).hexdigest()[:6] + "_" + "".join(
-        c if c.isalnum() else "-" for c in str(text)
+    return (
+        hashlib.sha256(str(text).encode()).hexdigest()[:6]
+        + "_"
+        + "".join(c if c.isalnum() else "-" for c in str(text))
     )
-
