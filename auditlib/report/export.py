@@ -25,14 +25,15 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stab
 _PDF_TIMEOUT = 180  # seconds
 
 
-def notebook_to_html(notebook: str | Path) -> str:
-    """The executed notebook as one HTML page, without code (nbconvert, the auditlib template)."""
+def notebook_to_html(notebook: str | Path, template: str = "auditlib") -> str:
+    """The executed notebook as one HTML page without code (nbconvert, a template of
+    ``auditlib/report/templates``)."""
     import nbformat
     from nbconvert import HTMLExporter
 
     with resources.as_file(resources.files("auditlib.report") / "templates") as templates:
         exporter = HTMLExporter(
-            template_name="auditlib",
+            template_name=template,
             extra_template_basedirs=[str(templates)],
             exclude_input=True,
             exclude_input_prompt=True,

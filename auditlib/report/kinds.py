@@ -43,6 +43,7 @@ class Kind:
     notebook: str
     read_params: Callable[..., RunParams]
     what: str
+    template: str = "auditlib"  # the HTML template, in auditlib/report/templates
 
 
 KINDS: dict[str, Kind] = {

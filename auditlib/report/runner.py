@@ -96,7 +96,7 @@ def run_report(
         executed = _execute(source, staging, params, root, final.name)
         progress("writing the HTML report ...")
         html = staging / "report.html"
-        write_text_atomic(html, notebook_to_html(executed))
+        write_text_atomic(html, notebook_to_html(executed, chosen.template))
         note = _pdf(html, staging / "report.pdf", pdf, progress)
         _manifest(staging, chosen.what, params, data.fingerprint(), began, note)
         _publish(staging, final)
