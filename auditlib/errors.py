@@ -15,6 +15,7 @@ __all__ = [
     "AuditlibError",
     "ChecklistError",
     "CompareError",
+    "CqcMappingError",
     "DatasetError",
     "InputNotFoundError",
     "PeriodError",
@@ -124,6 +125,10 @@ class ChecklistError(_ProblemsError):
 
 class RubricError(_ProblemsError):
     """A self-score grid rubric file that is malformed."""
+
+
+class CqcMappingError(_ProblemsError):
+    """A mapping of measures to CQC quality statements that is malformed or incomplete."""
 
 
 class PeriodError(AuditlibError, ValueError):
