@@ -23,6 +23,7 @@ __all__ = [
     "ReportError",
     "RubricError",
     "SpcError",
+    "TargetsError",
     "WorksheetError",
 ]
 
@@ -129,6 +130,10 @@ class RubricError(_ProblemsError):
 
 class CqcMappingError(_ProblemsError):
     """A mapping of measures to CQC quality statements that is malformed or incomplete."""
+
+
+class TargetsError(_ProblemsError):
+    """A file of dashboard metric targets that is malformed."""
 
 
 class PeriodError(AuditlibError, ValueError):

@@ -18,8 +18,9 @@ import pandas as pd
 
 from ..checklist import Checklist, load_checklist
 from ..contract import DIMENSIONS
-from ..errors import CqcMappingError, InputNotFoundError, Problem
+from ..errors import CqcMappingError, Problem
 from ..metrics import METRICS
+from ._settings import missing_columns, read_settings_csv
 
 __all__ = [
     "KEY_QUESTIONS",
@@ -74,28 +75,11 @@ def load_cqc_mapping(
         source = resources.files("auditlib") / "resources" / _DEFAULT
         with resources.as_file(source) as default:
             return _validated(_read(default), str(default), checklist)
-    path = Path(path)
-    if not path.is_file():
-        raise InputNotFoundError(f"{path}: no such CQC mapping file")
-    return _validated(_read(path), str(path), checklist)
+    return _validated(_read(Path(path)), str(path), checklist)
 
 
 def _read(path: Path) -> pd.DataFrame:
-    if path.suffix.lower() != ".csv":
-        raise CqcMappingError(f"{path}: a CQC mapping is a CSV file (save it as 'CSV UTF-8')")
-    try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
-        )
-    except UnicodeDecodeError:
-        raise CqcMappingError(f"{path}: the file is not UTF-8 text") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        reason = str(error).splitlines()[0] if str(error) else "empty file"
-        raise CqcMappingError(f"{path}: cannot be read as CSV ({reason})") from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    frame.index = pd.RangeIndex(2, len(frame) + 2)  # the header is row 1
-    frame = frame.apply(lambda column: column.str.strip())
-    return frame[(frame != "").any(axis=1)]
+    return read_settings_csv(path, CqcMappingError, "CQC mapping")
 
 
 def _expected(checklist: Checklist) -> pd.Index:
@@ -108,13 +92,7 @@ def _expected(checklist: Checklist) -> pd.Index:
 
 
 def _validated(frame: pd.DataFrame, file: str, checklist: Checklist) -> pd.DataFrame:
-    missing = [c for c in MAPPING_COLUMNS[:3] if c not in frame.columns]
-    if missing:
-        problems = [
-            Problem("missing_column", f"required column {c} is missing", file=file, column=c)
-            for c in missing
-        ]
-        raise CqcMappingError(f"{file}: not a CQC mapping", problems)
+    missing_columns(frame, MAPPING_COLUMNS[:3], file, CqcMappingError, "CQC mapping")
     table = frame.reindex(columns=list(MAPPING_COLUMNS), fill_value="")
     table["kind"] = table["kind"].str.lower()
     canonical = {" ".join(s.lower().split()): s for s in STATEMENTS}
