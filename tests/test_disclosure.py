@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auditlib import compare, compliance, compute_metrics, load_dataset
+from auditlib.metrics import METRICS
+from auditlib.periods import parse_period
 from auditlib.report.disclosure import (
     RULE,
     suppress,
@@ -275,3 +281,79 @@ def test_property_qa_results(rows):
     for column in counts:
         members = hidden[column].to_numpy()[:-1]
         assert not _recomputable(members, not hidden[column].iloc[-1])
+
+
+# --------------------------------------------------------------------------- the demo's own tables
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
+AS_OF = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_dataset(DEMO)
+
+
+def _assert_safe(original, result, counts, keys, sums=(), complements=()):
+    """No shown count from 1 to 7, and none hidden that one subtraction would give back."""
+    _check_no_small_count_shown(result, counts)
+    hidden = result.hidden
+    numbers = original[counts].apply(pd.to_numeric).astype(float)
+    for total, parts in sums:
+        one_left = hidden[parts].sum(axis=1) == 1
+        assert not (one_left & ~hidden[total]).any(), (total, parts)
+    for part, total in complements:
+        rest = numbers[total] - numbers[part]
+        assert not (rest.between(1, 7) & ~hidden[part] & ~hidden[total]).any()
+    is_all = original["scope"] == "ALL"
+    for column in counts:
+        known = numbers[column].notna()
+        members = (
+            hidden[column][~is_all & known]
+            .groupby([original[k] for k in keys])
+            .agg(["sum", "size"])
+        )
+        totals = hidden[column][is_all & known]
+        totals.index = pd.MultiIndex.from_frame(original.loc[totals.index, keys])
+        joined = members.join(totals.rename("total_hidden"), how="inner")
+        # a group that does not add up is hidden whole or not at all (ni_case_samples)
+        whole = (joined["sum"] == 0) | ((joined["sum"] == joined["size"]) & joined["total_hidden"])
+        assert not ((joined["sum"] == 1) & ~joined["total_hidden"] & ~whole).any(), column
+
+
+def test_demo_metrics_are_safe_to_publish(demo):
+    quarters = [parse_period("2025/26 Q2"), parse_period("2026/27 Q2")]
+    table = compute_metrics(demo, quarters, as_of=AS_OF)
+    result = suppress_metrics(table)
+    proportion = table["metric_id"].map(lambda m: METRICS[m].kind) == "proportion"
+    _assert_safe(table, result, ["numerator", "denominator", "pending"], ["period", "metric_id"])
+    rest = table["denominator"].astype(float) - table["numerator"].astype(float)
+    shown = ~result.hidden["numerator"] & ~result.hidden["denominator"]
+    assert not (rest.between(1, 7) & shown & proportion).any()
+    assert result.hidden["numerator"].any() and not result.hidden["numerator"].all()
+    assert result.table["value"].isna()[result.hidden["numerator"]].all()
+
+
+def test_demo_qa_compliance_is_safe_to_publish(demo):
+    table = compliance(demo, parse_period("2026/27 Q2"))
+    result = suppress_compliance(table)
+    counts = ["met", "partial", "not_met", "na", "applicable", "files", "population"]
+    sums = [
+        ("files", ["met", "partial", "not_met", "na"]),
+        ("applicable", ["met", "partial", "not_met"]),
+        ("files", ["applicable", "na"]),
+    ]
+    _assert_safe(table, result, counts, ["quarter", "criterion_id"], sums=sums)
+    assert result.table["lqas_sentence"].isna()[result.hidden["met"]].all()
+
+
+def test_demo_comparison_is_safe_to_publish(demo):
+    table = compare(demo, "2025/26 Q2", "2026/27 Q2", as_of=AS_OF)
+    result = suppress_compare(table)
+    counts = [f"{s}_{c}" for s in ("before", "after") for c in ("numerator", "denominator")]
+    proportion = table["kind"] == "proportion"
+    _assert_safe(table, result, counts, ["measure"])
+    for side in ("before", "after"):
+        x, n = (table[f"{side}_{c}"].astype(float) for c in ("numerator", "denominator"))
+        shown = ~result.hidden[f"{side}_numerator"] & ~result.hidden[f"{side}_denominator"]
+        assert not ((n - x).between(1, 7) & shown & proportion).any()
