@@ -357,3 +357,18 @@ def test_demo_comparison_is_safe_to_publish(demo):
         x, n = (table[f"{side}_{c}"].astype(float) for c in ("numerator", "denominator"))
         shown = ~result.hidden[f"{side}_numerator"] & ~result.hidden[f"{side}_denominator"]
         assert not ((n - x).between(1, 7) & shown & proportion).any()
+
+
+def test_a_table_with_a_repeated_index_keeps_its_rows_in_order():
+    p = "2026/27 Q2"
+    rows = [
+        ("S-1", p, "agenda_3d", 20, 30, 20 / 30, 0),
+        ("ALL", p, "agenda_3d", 20, 30, 20 / 30, 0),
+        ("S-1", p, "feel_involved_mean", 20, 5, 4.0, 0),
+        ("ALL", p, "feel_involved_mean", 20, 5, 4.0, 0),
+    ]
+    table = _metrics(rows).set_axis([0, 0, 1, 1])
+    result = suppress_metrics(table)
+    assert list(result.table.index) == [0, 0, 1, 1]
+    assert list(result.table["metric_id"]) == list(table["metric_id"])
+    assert list(result.table["denominator"]) == ["30", "30", "*", "*"]

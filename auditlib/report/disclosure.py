@@ -127,12 +127,12 @@ def suppress(
     hidden = _secondary(values, hidden, _joined(parts))
     mask = pd.DataFrame(hidden, index=table.index, columns=counts)
     for column, built_on in rates.items():
-        mask[column] = mask[list(built_on)].any(axis=1)
+        mask[column] = mask[list(built_on)].any(axis=1).to_numpy()
     out = table.copy()
     for i, column in enumerate(counts):
         out[column] = _count_text(values[:, i], hidden[:, i])
     for column in rates:
-        out[column] = table[column].mask(mask[column])
+        out[column] = table[column].mask(mask[column].to_numpy())
     return Suppressed(out, mask)
 
 
@@ -351,11 +351,12 @@ def _by_kind(table: pd.DataFrame, kind: pd.Series, spec: dict, pairs) -> Suppres
 
     Rows of different kinds are never in one group, so each kind is done apart.
     """
-    is_mean = (kind == "mean").to_numpy()
+    is_mean = np.asarray(kind == "mean", dtype=bool)
+    rows = table.reset_index(drop=True)
     results = [
-        suppress(table[~is_mean], complements=pairs, **spec),
-        suppress(table[is_mean], together=pairs, **spec),
+        suppress(rows[~is_mean], complements=pairs, **spec),
+        suppress(rows[is_mean], together=pairs, **spec),
     ]
-    joined = pd.concat([r.table for r in results]).loc[table.index]
-    hidden = pd.concat([r.hidden for r in results]).loc[table.index]
-    return Suppressed(joined[table.columns], hidden)
+    joined = pd.concat([r.table for r in results]).sort_index()
+    hidden = pd.concat([r.hidden for r in results]).sort_index()
+    return Suppressed(joined.set_axis(table.index), hidden.set_axis(table.index))
