@@ -71,15 +71,8 @@ def _trends(targets: dict, **changes) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _targets(**set_) -> pd.DataFrame:
-    ids = list(METRICS)
-    return pd.DataFrame(
-        {
-            "metric_id": ids,
-            "target": [set_.get(m, float("nan")) for m in ids],
-            "rationale": "",
-        }
-    )
+def _targets(**set_) -> pd.Series:
+    return pd.Series({m: set_.get(m, float("nan")) for m in METRICS}, name="target")
 
 
 def _board(values, targets, **changes):
@@ -190,8 +183,8 @@ def test_trends_with_other_targets_are_refused():
 
 
 def test_shipped_targets_follow_the_rubric():
-    targets = load_targets().set_index("metric_id")["target"]
-    assert set(targets.index) == set(METRICS)
+    targets = load_targets()
+    assert list(targets.index) == list(METRICS)
     rubric = load_rubric()
     thresholds: dict[str, float] = {}
     for levels in rubric.rules.values():
@@ -238,7 +231,8 @@ def test_a_targets_file_of_ones_own(tmp_path):
     path.write_text("metric_id,target\nagenda_3d,0.75\n", encoding="utf-8")
     targets = load_targets(path)
     assert targets_for_trends(targets) == {"agenda_3d": 0.75}
-    assert list(targets.columns) == ["metric_id", "target", "rationale"]
+    assert list(targets.index) == list(METRICS)
+    assert targets.isna().sum() == len(METRICS) - 1
 
 
 def test_targets_of_means_and_counts():

@@ -22,7 +22,7 @@ from auditlib.report.disclosure import (
     suppress_metrics,
 )
 
-SERVICES = {"group_by": [], "total_key": ("scope", "ALL")}
+SERVICES = {"group_by": [], "total": ("scope", "ALL")}
 
 
 def _services(**columns) -> pd.DataFrame:
@@ -32,9 +32,9 @@ def _services(**columns) -> pd.DataFrame:
 
 def test_primary_hides_one_to_seven_and_shows_zero_and_eight():
     table = pd.DataFrame({"scope": list("abcd"), "k": [0, 1, 7, 8]})
-    result = suppress(table, counts=["k"])
-    assert list(result.table["k"]) == ["0", "*", "*", "8"]
-    assert list(result.hidden["k"]) == [False, True, True, False]
+    shown, hidden = suppress(table, counts=["k"])
+    assert list(shown["k"]) == ["0", "*", "*", "8"]
+    assert list(hidden["k"]) == [False, True, True, False]
 
 
 def test_a_rate_is_hidden_with_its_count_and_the_input_is_untouched():
@@ -99,7 +99,7 @@ def test_rows_of_a_group_add_up_to_its_own_total():
             "k": [3, 30, 33, 10, 20, 30],
         }
     )
-    result = suppress(table, counts=["k"], group_by=["metric"], total_key=("scope", "ALL"))
+    result = suppress(table, counts=["k"], group_by=["metric"], total=("scope", "ALL"))
     # m1: A is hidden, B is the only other member, so B goes too; m2 is untouched
     assert list(result.table["k"]) == ["*", "*", "33", "10", "20", "30"]
 

@@ -75,11 +75,14 @@ _ASSURANCE_ICONS = {
 # --------------------------------------------------------------------------- targets
 
 
-def load_targets(path: str | Path | None = None) -> pd.DataFrame:
-    """The shipped targets, or the user's own CSV (columns metric_id, target, rationale).
+def load_targets(path: str | Path | None = None) -> pd.Series:
+    """Each metric's target from the shipped file, or the user's own CSV; NaN where none is set.
 
-    A blank target means none is set.  Targets of proportions are given from
-    0 to 1 (0.9 for 90%); others are numbers of at least 0.  Raises
+    Columns metric_id, target and (optional, for the reader) rationale.  A
+    blank target means none is set; a metric left out has none either.
+    Targets of proportions are given from 0 to 1 (0.9 for 90%); others are
+    numbers of at least 0.  Returns a float Series named ``target``, indexed
+    by metric_id in :data:`~auditlib.metrics.METRICS` order.  Raises
     :class:`~auditlib.errors.TargetsError` listing every problem.
     """
     if path is None:
@@ -92,8 +95,7 @@ def load_targets(path: str | Path | None = None) -> pd.DataFrame:
 
 def _validated(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     missing_columns(frame, ("metric_id", "target"), file, TargetsError, "targets file")
-    table = frame.reindex(columns=["metric_id", "target", "rationale"], fill_value="")
-    ids, text = table["metric_id"], table["target"]
+    ids, text = frame["metric_id"], frame["target"]
     number = pd.to_numeric(text, errors="coerce")
     proportion = ids.map(lambda m: m in METRICS and METRICS[m].kind == "proportion")
     checks = [
@@ -113,7 +115,7 @@ def _validated(frame: pd.DataFrame, file: str) -> pd.DataFrame:
             reason, expected, file=file, row=int(row), column=column, value=frame.at[row, column]
         )
         for column, mask, reason, expected in checks
-        for row in table.index[mask.fillna(False).to_numpy(dtype=bool)]
+        for row in frame.index[mask.fillna(False).to_numpy(dtype=bool)]
     ]
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
@@ -121,13 +123,13 @@ def _validated(frame: pd.DataFrame, file: str) -> pd.DataFrame:
         raise TargetsError(
             f"{file}: {count} problem{'s' if count != 1 else ''} in the targets", problems
         )
-    return table.assign(target=number.astype(float)).reset_index(drop=True)
+    targets = pd.Series(number.astype(float).to_numpy(), index=ids.to_numpy(), name="target")
+    return targets.reindex(pd.Index(list(METRICS), name="metric_id"))
 
 
-def targets_for_trends(targets: pd.DataFrame) -> dict[str, float]:
+def targets_for_trends(targets: pd.Series) -> dict[str, float]:
     """The set targets as :func:`auditlib.trends.metric_trends` takes them (``targets=``)."""
-    chosen = targets.dropna(subset=["target"])
-    return dict(zip(chosen["metric_id"], chosen["target"].astype(float), strict=True))
+    return targets.dropna().astype(float).to_dict()
 
 
 # --------------------------------------------------------------------------- icons
@@ -167,7 +169,7 @@ _ASSURANCE_SVG = {code: assurance_icon(code) for code in _ASSURANCE_ICONS}
 
 
 def board_summary(
-    metrics_quarter: pd.DataFrame, trend_summary: pd.DataFrame, targets: pd.DataFrame
+    metrics_quarter: pd.DataFrame, trend_summary: pd.DataFrame, targets: pd.Series
 ) -> pd.DataFrame:
     """One row per dashboard metric, in :data:`~auditlib.metrics.METRICS` order.
 
@@ -176,12 +178,13 @@ def board_summary(
     ``trend_summary``: the ``summary`` of :func:`~auditlib.trends.metric_trends`
     (its ALL rows), run with ``targets=targets_for_trends(targets)``, so the
     assurance verdict is against the same targets (ValueError otherwise).
-    ``targets``: :func:`load_targets`.  Returns :data:`BOARD_COLUMNS`.
+    ``targets``: by metric id, as from :func:`load_targets`.  Returns
+    :data:`BOARD_COLUMNS`.
     """
     ids = pd.Index(list(METRICS), name="metric_id")
     rows = _latest(metrics_quarter).reindex(ids)
     trend = trend_summary[trend_summary["scope"] == "ALL"].set_index("metric_id").reindex(ids)
-    goal = targets.set_index("metric_id")["target"].astype(float).reindex(ids)
+    goal = targets.astype(float).reindex(ids)
     _check_same_targets(goal, trend)
     kind = np.array([METRICS[m].kind for m in ids])
     few = _too_few(trend)

@@ -7,7 +7,7 @@ published total from revealing a hidden cell (NHS Digital's rule).
 counts, which columns are built on them, and how the counts add up:
 
 * *across rows*: within each ``group_by`` group the rows add up to the row
-  whose ``total_key`` column holds the total's value (services to ``ALL``);
+  whose ``total`` column holds the total's value (services to ``ALL``);
 * *within a row*: ``sums`` (``files = met + partial + not_met + na``) and
   ``complements`` (``denominator - numerator``, the people who did not, is a
   count of its own: 45 of 50 reveals a 5).
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -63,9 +64,8 @@ RULE = (
 """The rule in plain words, for the report's methods section."""
 
 
-@dataclass(frozen=True)
-class Suppressed:
-    """A table ready to publish and the mask of what was hidden.
+class Suppressed(NamedTuple):
+    """A table ready to publish and the mask of what was hidden (``table, hidden = ...``).
 
     ``table`` is the input with each count column as whole-number text
     (``"12"``; ``"*"`` where hidden; ``""`` where missing) and each column
@@ -101,7 +101,7 @@ def suppress(
     complements: Sequence[tuple[str, str]] = (),
     together: Sequence[Sequence[str]] = (),
     group_by: Sequence[str] = (),
-    total_key: tuple[str, object] | None = None,
+    total: tuple[str, object] | None = None,
 ) -> Suppressed:
     """Hide every count from 1 to 7, whatever would reveal one, and what is built on them.
 
@@ -111,7 +111,7 @@ def suppress(
     names adding up within every row.  ``complements``: (part, total) pairs
     where total - part is a count of its own.  ``together``: columns shown
     or hidden together in a row (a mean's sum and its n).  ``group_by`` and
-    ``total_key`` (column, value): the rows of a group add up to its total
+    ``total`` (column, value): the rows of a group add up to its total
     row.  Missing counts take part in nothing.
     """
     counts = list(counts)
@@ -119,7 +119,7 @@ def suppress(
     values = table[counts].apply(pd.to_numeric, errors="raise").to_numpy(dtype=float)
     hidden = _small(values)
     parts = [
-        _cross_rows(table, values, group_by, total_key),
+        _cross_rows(table, values, group_by, total),
         *(_within_rows(values, counts, total, list(cells), None) for total, cells in sums),
         *(_within_rows(values, counts, total, [part], part) for part, total in complements),
         *(_linked(values, counts, list(columns)) for columns in together),
@@ -148,12 +148,12 @@ def _count_text(values: np.ndarray, hidden: np.ndarray) -> np.ndarray:
     return text
 
 
-def _cross_rows(table, values, group_by, total_key) -> _Groups:
+def _cross_rows(table, values, group_by, total) -> _Groups:
     """Each count column of each group's rows adds up to the group's total row."""
     rows, columns = values.shape
-    if total_key is None or rows == 0:
+    if total is None or rows == 0:
         return _empty()
-    key, value = total_key
+    key, value = total
     is_total = (table[key] == value).to_numpy(dtype=bool)
     code = (
         table.groupby(list(group_by), sort=False, dropna=False).ngroup().to_numpy()
@@ -286,7 +286,7 @@ def suppress_metrics(metrics: pd.DataFrame) -> Suppressed:
         "counts": [c for c in ("numerator", "denominator", "pending") if c in metrics],
         "rates": _rates(metrics, _METRIC_RATES, ("numerator", "denominator")),
         "group_by": ["period", "metric_id"],
-        "total_key": ("scope", "ALL"),
+        "total": ("scope", "ALL"),
     }
     return _by_kind(metrics, kind, spec, [("numerator", "denominator")])
 
@@ -314,7 +314,7 @@ def suppress_compliance(table: pd.DataFrame) -> Suppressed:
             ("files", ["applicable", "na"]),
         ],
         group_by=[c for c in ("quarter", "criterion_id") if c in table],
-        total_key=("scope", "ALL"),
+        total=("scope", "ALL"),
     )
 
 
@@ -337,7 +337,7 @@ def suppress_compare(table: pd.DataFrame) -> Suppressed:
         "counts": counts,
         "rates": rates,
         "group_by": ["measure"],
-        "total_key": ("scope", "ALL"),
+        "total": ("scope", "ALL"),
     }
     return _by_kind(table, table["kind"], spec, sides)
 
