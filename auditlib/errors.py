@@ -15,6 +15,7 @@ __all__ = [
     "AuditlibError",
     "ChecklistError",
     "CompareError",
+    "CqcMappingError",
     "DatasetError",
     "InputNotFoundError",
     "PeriodError",
@@ -22,6 +23,7 @@ __all__ = [
     "ReportError",
     "RubricError",
     "SpcError",
+    "TargetsError",
     "WorksheetError",
 ]
 
@@ -124,6 +126,14 @@ class ChecklistError(_ProblemsError):
 
 class RubricError(_ProblemsError):
     """A self-score grid rubric file that is malformed."""
+
+
+class CqcMappingError(_ProblemsError):
+    """A mapping of measures to CQC quality statements that is malformed or incomplete."""
+
+
+class TargetsError(_ProblemsError):
+    """A file of dashboard metric targets that is malformed."""
 
 
 class PeriodError(AuditlibError, ValueError):
