@@ -86,6 +86,25 @@ class Inputs:
         return self.metrics[self.metrics["period"] == self.params.quarter.label]
 
     @cached_property
+    def shown_metrics(self) -> pd.DataFrame:
+        """The quarter's metrics as the audience reads them (every service and ALL at once)."""
+        from .publish import publish_metrics
+
+        return publish_metrics(self.quarter_metrics, public=self.public)
+
+    @cached_property
+    def shown_qa(self) -> pd.DataFrame | None:
+        from .publish import publish_qa
+
+        return None if self.qa is None else publish_qa(self.qa, public=self.public)
+
+    @cached_property
+    def shown_changes(self) -> pd.DataFrame:
+        from .publish import publish_compare
+
+        return publish_compare(self.changes, public=self.public)
+
+    @cached_property
     def trends(self):
         p = self.params
         return metric_trends(

@@ -2,7 +2,9 @@
 
 For ``internal`` and ``shared`` readers the numbers are exact. For ``public``
 ones, :mod:`auditlib.report.disclosure` decides which counts of people or
-events are hidden (1 to 7, and any cell a total would reveal); here a hidden
+events are hidden (1 to 7, and any cell a total or a complement would reveal;
+pass each whole table, every service with its ALL row, so that secondary
+suppression sees every cell); here a hidden
 count prints as ``*`` and every rate, interval and difference built on it is
 withheld. The tables returned are the ones the report shows and the workbook
 and CSV files carry: for ``public``, the hidden numbers are gone from both.
@@ -15,7 +17,7 @@ import pandas as pd
 
 from ..metrics import METRICS
 from ._format import interval_text, pending_text, value_text
-from .disclosure import suppress
+from .disclosure import suppress_compare, suppress_compliance, suppress_metrics
 
 __all__ = ["HIDDEN", "WITHHELD", "publish_compare", "publish_metrics", "publish_qa"]
 
@@ -34,7 +36,7 @@ def publish_metrics(metrics: pd.DataFrame, *, public: bool) -> pd.DataFrame:
     table["pending_text"] = pending_text(table["pending"])
     if not public:
         return table
-    hidden = _hidden(table, ["numerator", "denominator"], ["metric_id", "period"])
+    hidden = _hidden(suppress_metrics(table).hidden, ["numerator", "denominator", "pending"])
     return _withhold(table, hidden, ["numerator", "denominator", "pending"],
                      ["value", "ci_low", "ci_high"], ["value_text", "interval"])  # fmt: skip
 
@@ -59,7 +61,7 @@ def publish_qa(qa: pd.DataFrame, *, public: bool) -> pd.DataFrame:
     if not public:
         return table
     counts = ["met", "partial", "not_met", "na", "applicable", "files"]
-    hidden = _hidden(table, counts, ["criterion_id"])
+    hidden = _hidden(suppress_compliance(table).hidden, counts)
     return _withhold(table, hidden, counts, ["value", "ci_low", "ci_high"],
                      ["result_text", "partial_text", "interval", "lqas_text"])  # fmt: skip
 
@@ -76,7 +78,7 @@ def publish_compare(changes: pd.DataFrame, *, public: bool) -> pd.DataFrame:
     if not public:
         return table
     counts = [f"{s}_{c}" for s in ("before", "after") for c in ("numerator", "denominator")]
-    hidden = _hidden(table, counts, ["measure"])
+    hidden = _hidden(suppress_compare(table).hidden, counts)
     numbers = ["before_value", "after_value", "difference", "diff_low", "diff_high", "exact_p"]
     words = ["before_text", "after_text", "difference_text", "change", "reason"]
     return _withhold(table, hidden, counts, numbers, words)
@@ -96,10 +98,9 @@ def _difference_text(table: pd.DataFrame) -> np.ndarray:
     return np.where(np.isnan(diff), "", text).astype(object)
 
 
-def _hidden(table: pd.DataFrame, counts: list[str], group_by: list[str]) -> np.ndarray:
-    """Rows of ``table`` with any count hidden by the disclosure rule (primary or secondary)."""
-    _, mask = suppress(table, counts=counts, group_by=group_by, total=("scope", "ALL"))
-    return mask[counts].to_numpy(dtype=bool).any(axis=1)
+def _hidden(mask: pd.DataFrame, counts: list[str]) -> np.ndarray:
+    """Rows with any of ``counts`` hidden by the disclosure rule (primary or secondary)."""
+    return mask[[c for c in counts if c in mask]].to_numpy(dtype=bool).any(axis=1)
 
 
 def _withhold(table, hidden, counts, numbers, words) -> pd.DataFrame:

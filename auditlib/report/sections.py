@@ -25,7 +25,6 @@ from .blocks import Figure, Heading, List, Section, Table, Text
 from .disclosure import RULE as DISCLOSURE_RULE
 from .groups import GROUPS
 from .model import Inputs
-from .publish import publish_compare, publish_metrics, publish_qa
 
 __all__ = [
     "before_after",
@@ -54,10 +53,10 @@ def board(inputs: Inputs, title: str) -> Section:
     table = board_summary(
         _all_rows(inputs.quarter_metrics), summary[summary["scope"] == "ALL"], inputs.targets
     )
-    if inputs.public:
-        shown_values = publish_metrics(inputs.quarter_metrics, public=True)
-        values = shown_values[shown_values["scope"] == "ALL"].set_index("metric_id")["value_text"]
-        table["value_text"] = table["metric_id"].map(values).fillna(table["value_text"])
+    if inputs.public:  # the value as disclosure control lets it be read, and no bare n
+        published = _all_rows(inputs.shown_metrics).set_index("metric_id")["value_text"]
+        table["value_text"] = table["metric_id"].map(published).to_numpy()
+        table = table.drop(columns=["n"], errors="ignore")
     shown = table.rename(columns=_BOARD_COLUMNS)[list(_BOARD_COLUMNS.values())]
     p = inputs.params
     caption = (
@@ -129,7 +128,7 @@ def qa(inputs: Inputs, title: str) -> Section:
                 )
             ],
         )
-    shown = publish_qa(table, public=inputs.public)
+    shown = inputs.shown_qa
     overall = shown[shown["scope"] == "ALL"]
     blocks: list = [
         Text(
@@ -317,7 +316,7 @@ def _grid_charts(inputs: Inputs, table: pd.DataFrame) -> list:
 
 def dashboard(inputs: Inputs, title: str) -> Section:
     """The five groups: each metric's value with n and interval, and its trend chart by month."""
-    shown = publish_metrics(inputs.quarter_metrics, public=inputs.public)
+    shown = inputs.shown_metrics
     summary = inputs.trends.summary.set_index(["scope", "metric_id"])
     blocks: list = [
         Text(
@@ -429,7 +428,8 @@ def before_after(inputs: Inputs, title: str) -> Section:
     p = inputs.params
     table = inputs.changes
     overall = table[table["scope"] == "ALL"]
-    shown = publish_compare(overall, public=inputs.public)
+    shown = inputs.shown_changes
+    shown = shown[shown["scope"] == "ALL"]
     blocks: list = [
         Text(
             f"{p.quarter} against {p.baseline}. 'Rose' or 'fell' is said only where the 95% "
@@ -505,35 +505,33 @@ def plan(inputs: Inputs, title: str) -> Section:
 def _below_target(inputs: Inputs) -> pd.DataFrame:
     parts = []
     if inputs.qa is not None:
-        qa = inputs.qa
-        below = qa[(qa["scope"] == "ALL") & (qa["lqas"] == "below target")]
+        qa, shown = inputs.qa, inputs.shown_qa
+        below = ((qa["scope"] == "ALL") & (qa["lqas"] == "below target")).to_numpy()
+        rows, published = qa[below], shown[below]
         parts.append(
             pd.DataFrame(
                 {
-                    "Measure": (
-                        "QA " + below["criterion_id"] + ": " + below["wording"].fillna("")
-                    ).to_numpy(dtype=object),
-                    "Where we are": publish_qa(below, public=inputs.public)["result_text"].to_numpy(
-                        dtype=object
-                    ),
+                    "Measure": ("QA " + rows["criterion_id"] + ": " + rows["wording"].fillna(""))
+                    .to_numpy(dtype=object),
+                    "Where we are": published["result_text"].to_numpy(dtype=object),
                     "Target": [
                         "90%, by the LQAS rule" if inputs.public else f"LQAS {r}"
-                        for r in below["lqas_rule"]
+                        for r in rows["lqas_rule"]
                     ],
                 }
             )
-        )
-    metrics = _all_rows(inputs.quarter_metrics)
+        )  # fmt: skip
+    metrics, shown = inputs.quarter_metrics, inputs.shown_metrics
     target = metrics["metric_id"].map(inputs.targets)
     value = metrics["value"].astype(float)
-    below = metrics[(metrics["status"] == "ok") & (value < target).to_numpy(dtype=bool)]
-    shown = publish_metrics(below, public=inputs.public)
+    below = (metrics["scope"] == "ALL") & (metrics["status"] == "ok") & (value < target)
+    below = below.to_numpy(dtype=bool)
     parts.append(
         pd.DataFrame(
             {
-                "Measure": [METRICS[m].label for m in below["metric_id"]],
-                "Where we are": shown["value_text"].to_numpy(),
-                "Target": percent(below["metric_id"].map(inputs.targets).to_numpy()),
+                "Measure": [METRICS[m].label for m in metrics.loc[below, "metric_id"]],
+                "Where we are": shown.loc[below, "value_text"].to_numpy(),
+                "Target": percent(target[below].to_numpy()),
             }
         )
     )
