@@ -26,6 +26,7 @@ from .metrics import compute_metrics
 from .periods import Period, last_complete_quarter, months_of, parse_period
 from .qa import compliance, file_completeness
 from .sampling import draw_sample
+from .stats import lqas_sentence, sample_size_for_precision, sample_size_for_rule
 from .synth import make_scale, write_dataset, write_workbook
 from .trends import metric_trends, trend_charts, trend_summary
 from .validation import load_dataset, validate_dataset
@@ -386,6 +387,38 @@ def _report_outputs(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _share(text: str) -> float:
+    """A proportion written 0.8 or 80%."""
+    value = text.strip()
+    try:
+        number = float(value.rstrip("%")) / (100 if value.endswith("%") else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a proportion like 0.8 or 80%") from None
+    return number
+
+
+def _run_sample_size(args) -> int:
+    try:
+        if args.margin is not None:
+            n = sample_size_for_precision(args.margin, args.p, population=args.population)
+            among = f" from a population of {args.population}" if args.population else ""
+            print(
+                f"{n} files{among} give a 95% interval within {args.margin * 100:g} points "
+                f"either side of an expected {args.p * 100:g}%."
+            )
+            return EXIT_OK
+        if args.lower is None:
+            raise AuditlibError("--upper needs --lower too: the level a poor service is at")
+        rule = sample_size_for_rule(
+            args.upper, args.lower, args.alpha, args.beta, population=args.population
+        )
+    except ValueError as error:
+        raise AuditlibError(str(error)) from None
+    print(f"{rule.n} files, meets target when at least {rule.d} are met.")
+    print(lqas_sentence(rule))
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="auditlib",
@@ -644,6 +677,40 @@ def _parser() -> argparse.ArgumentParser:
     trends.add_argument("--charts", type=Path, metavar="DIR", help="write one PNG chart each here")
     _output_options(trends)
     trends.set_defaults(run=_run_trends)
+
+    size = commands.add_parser(
+        "sample-size",
+        help="how many files a QA sample needs, for a precision or an LQAS rule",
+        description=(
+            "Files needed for a 95% interval within --margin of an expected proportion (with "
+            "the HQIP small-population correction given --population), or the smallest LQAS "
+            "sample that tells --upper from --lower with both risks within --alpha and --beta. "
+            "Proportions may be written 0.8 or 80%."
+        ),
+    )
+    goal = size.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--margin", type=_share, help="precision either side, e.g. 0.1 (10 points)")
+    goal.add_argument("--upper", type=_share, help="LQAS: the level a good service is at")
+    size.add_argument(
+        "--p", type=_share, default=0.5, help="expected proportion for --margin (default 0.5)"
+    )
+    size.add_argument("--lower", type=_share, help="LQAS: the level a poor service is at")
+    size.add_argument(
+        "--alpha",
+        type=_share,
+        default=0.10,
+        help="LQAS: most risk of failing a good service (default 0.1)",
+    )
+    size.add_argument(
+        "--beta",
+        type=_share,
+        default=0.10,
+        help="LQAS: most risk of passing a poor service (default 0.1)",
+    )
+    size.add_argument(
+        "--population", type=int, help="people in the services sampled (small-service correction)"
+    )
+    size.set_defaults(run=_run_sample_size)
     return parser
 
 

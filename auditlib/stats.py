@@ -57,6 +57,7 @@ NO_APPLICABLE_FILES = "no applicable files"
 
 _RELIABLE = 0.10  # both LQAS risks at or under this count as "reliably separates"
 _MAX_BINOMIAL_N = 10_000  # search limit for sample_size_for_rule without a population
+_FLOAT_ERROR = 1e-12  # an interval end this close to a limit of its range is that limit
 _TIE_DECIMALS = 12  # error rates equal to this many decimals count as a tie
 _WORDS = (
     "no",
@@ -138,6 +139,15 @@ def _check_alpha(alpha: float) -> None:
 # --------------------------------------------------------------------------- intervals
 
 
+def _in_range(ends: np.ndarray, lowest: float, highest: float) -> np.ndarray:
+    """Interval ends clipped to the measure's range, and an end that is one of the range's
+    limits up to floating error (2.8e-17 for a Wilson lower end at 0 of n) made exactly it,
+    so that it prints as 0 or 1 and compares equal to it."""
+    ends = np.clip(ends, lowest, highest)
+    ends = np.where(np.abs(ends - lowest) < _FLOAT_ERROR, lowest, ends)
+    return np.where(np.abs(ends - highest) < _FLOAT_ERROR, highest, ends)
+
+
 def wilson_interval(successes: Any, n: Any, alpha: float = 0.05) -> tuple[Any, Any]:
     """Wilson score interval for a proportion (95% by default), as the dashboard reports it.
 
@@ -156,8 +166,8 @@ def wilson_interval(successes: Any, n: Any, alpha: float = 0.05) -> tuple[Any, A
     low, high = proportion_confint(
         np.where(empty, 0.0, x), np.where(empty, 1.0, total), alpha=alpha, method="wilson"
     )
-    low = np.where(empty, np.nan, np.clip(low, 0.0, 1.0))
-    high = np.where(empty, np.nan, np.clip(high, 0.0, 1.0))
+    low = np.where(empty, np.nan, _in_range(low, 0.0, 1.0))
+    high = np.where(empty, np.nan, _in_range(high, 0.0, 1.0))
     return (
         _shape_like(low, template, scalar, "low"),
         _shape_like(high, template, scalar, "high"),
@@ -209,8 +219,8 @@ def newcombe_difference(x1: Any, n1: Any, x2: Any, n2: Any, alpha: float = 0.05)
         a, m, b, k, method="newcomb", compare="diff", alpha=alpha
     )
     diff = np.where(empty, np.nan, a / m - b / k)
-    low = np.where(empty, np.nan, np.clip(low, -1.0, 1.0))
-    high = np.where(empty, np.nan, np.clip(high, -1.0, 1.0))
+    low = np.where(empty, np.nan, _in_range(low, -1.0, 1.0))
+    high = np.where(empty, np.nan, _in_range(high, -1.0, 1.0))
     reason = np.full(diff.shape, None, dtype=object)
     reason[zero2] = "n2_zero"
     reason[zero1] = "n1_zero"
@@ -539,13 +549,15 @@ def sample_size_for_precision(
 ) -> int:
     """Files needed for a 95% interval no wider than ``margin`` either side of ``p``.
 
-    The normal-approximation size n0 = z^2 p (1 - p) / margin^2 from
-    ``statsmodels.stats.proportion.samplesize_confint_proportion``; for a
-    small service of ``population`` files the finite-population correction
-    n = n0 / (1 + (n0 - 1) / N), because sampling without replacement from
-    a small caseload learns more per file. Rounded up, at least 1 and never
-    more than the population. ``p = 0.5`` (the default) is the safe guess
-    when nothing is known: it needs the most files.
+    The normal-approximation size n0 = c^2 p (1 - p) / A^2 (confidence
+    multiplier c, precision A = ``margin``), from
+    ``statsmodels.stats.proportion.samplesize_confint_proportion``. For a
+    small service of ``population`` files N, the HQIP finite-population
+    formula of quality.md, n = c^2 N p (1 - p) / (A^2 N + c^2 p (1 - p)),
+    which is n0 N / (N + n0): sampling without replacement from a small
+    caseload learns more per file. Rounded up, at least 1 and never more
+    than the population. ``p = 0.5`` (the default) is the safe guess when
+    nothing is known: it needs the most files.
     """
     _check_alpha(alpha)
     if not 0 < margin < 1:
@@ -555,7 +567,7 @@ def sample_size_for_precision(
     n = float(samplesize_confint_proportion(p, margin, alpha=alpha))
     if population is not None:
         _check_population(population, 1)
-        n = n / (1 + (n - 1) / population)
+        n = n * population / (population + n)
     size = max(1, math.ceil(round(n, 9)))
     return size if population is None else min(size, int(population))
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from auditlib.cli import main
 from auditlib.stats import (
     BELOW_TARGET,
     MEETS_TARGET,
@@ -130,6 +131,26 @@ def test_wilson_at_zero_and_all_stays_inside_zero_one():
     assert wilson_interval(10, 10) == (pytest.approx(0.7225, abs=5e-5), 1.0)
 
 
+def test_wilson_ends_at_0_and_1_are_exact_not_floating_error():
+    # statsmodels gives 2.78e-17 for the lower end of 0 of 7; it must print and compare as 0
+    for n in range(1, 301):
+        low, high = wilson_interval(0, n)
+        assert low == 0.0, n
+        low, high = wilson_interval(n, n)
+        assert high == 1.0, n
+    lows, highs = wilson_interval(np.array([0, 0, 9]), np.array([7, 9, 9]))
+    assert list(lows[:2]) == [0.0, 0.0] and highs[2] == 1.0
+    assert f"{wilson_interval(0, 7)[0]:.6g}" == "0"
+
+
+def test_newcombe_ends_at_the_limits_are_exact():
+    # 10 of 10 against 0 of 10 by hand: 1 - sqrt((1 - 0.7225)^2 + 0.2775^2) = 0.6075 and 1
+    result = newcombe_difference(10, 10, 0, 10)
+    assert round(result.low, 4) == 0.6075 and result.high == 1.0
+    back = newcombe_difference(0, 10, 10, 10)
+    assert back.low == -1.0
+
+
 def test_wilson_with_no_denominator_is_nan_never_zero_or_one():
     low, high = wilson_interval(0, 0)
     assert math.isnan(low) and math.isnan(high)
@@ -184,11 +205,21 @@ def test_newcombe_reproduces_1998b_table_ii_method_10(x1, n1, x2, n2, low, high)
     assert result.reason is None
 
 
+def wilson_by_hand(x: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson (1927): (p + z^2/2n -/+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)."""
+    p = x / n
+    centre, spread = p + z**2 / (2 * n), z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return (centre - spread) / (1 + z**2 / n), (centre + spread) / (1 + z**2 / n)
+
+
 def test_newcombe_is_built_from_the_two_wilson_intervals():
     # method 10 by hand: d - sqrt((p1 - l1)^2 + (u2 - p2)^2), d + sqrt((u1 - p1)^2 + (p2 - l2)^2)
     p1, p2 = 9 / 10, 3 / 10
-    l1, u1 = wilson_interval(9, 10)
-    l2, u2 = wilson_interval(3, 10)
+    l1, u1 = wilson_by_hand(9, 10)
+    l2, u2 = wilson_by_hand(3, 10)
+    assert (round(l1, 4), round(u1, 4), round(l2, 4), round(u2, 4)) == (
+        0.5958, 0.9821, 0.1078, 0.6032
+    )  # fmt: skip
     result = newcombe_difference(9, 10, 3, 10)
     assert result.low == pytest.approx(p1 - p2 - math.hypot(p1 - l1, u2 - p2), abs=1e-12)
     assert result.high == pytest.approx(p1 - p2 + math.hypot(u1 - p1, p2 - l2), abs=1e-12)
@@ -399,13 +430,15 @@ def test_sample_size_for_precision_hand_worked():
     n0 = Z95**2 * 0.5 * 0.5 / 0.1**2  # 96.04
     assert n0 == pytest.approx(96.0365, abs=1e-4)
     assert sample_size_for_precision(0.1) == 97
-    # finite-population correction for a service of 50: 96.04 / (1 + 95.04 / 50) = 33.11,
-    # so 34 (the shortcut n0 / (1 + n0 / N) would give 32.88, so 33)
-    assert n0 / (1 + (n0 - 1) / 50) == pytest.approx(33.1077, abs=1e-4)
-    assert sample_size_for_precision(0.1, population=50) == 34
+    # HQIP for a service of 50: c^2 N p(1-p) / (A^2 N + c^2 p(1-p))
+    # = 3.8415 x 50 x 0.25 / (0.01 x 50 + 3.8415 x 0.25) = 48.018 / 1.4604 = 32.88, so 33
+    # (the (n0 - 1) variant, 96.04 / (1 + 95.04 / 50) = 33.11, would ask for 34)
+    assert sample_size_for_precision(0.1, population=50) == 33
     assert sample_size_for_precision(0.05) == 385  # 384.15 rounded up
-    assert sample_size_for_precision(0.05, population=1000) == 278  # 277.73 rounded up
+    # 3.8415 x 1000 x 0.25 / (0.0025 x 1000 + 0.9604) = 960.4 / 3.4604 = 277.53
+    assert sample_size_for_precision(0.05, population=1000) == 278
     assert sample_size_for_precision(0.1, p=0.9) == 35  # 34.57 rounded up
+    assert sample_size_for_precision(0.1, p=0.9, population=40) == 19  # 34.57 x 40 / 74.57 = 18.54
 
 
 def test_sample_size_for_precision_never_exceeds_the_population():
@@ -450,3 +483,44 @@ def test_sample_size_for_rule_falls_back_to_a_census():
     assert "census" in rule.note
     # while a service of 20 needs all but one file: 12 compliant against 10
     assert sample_size_for_rule(0.6, 0.5, population=20).n == 19
+
+
+# --------------------------------------------------------------------------- on the command line
+
+
+def test_sample_size_command_for_a_precision(capsys):
+    assert main(["sample-size", "--margin", "0.1", "--population", "50"]) == 0
+    assert capsys.readouterr().out.startswith("33 files from a population of 50 ")  # 32.88 up
+    assert main(["sample-size", "--margin", "10%"]) == 0
+    assert capsys.readouterr().out.startswith("97 files give a 95% interval within 10 points")
+
+
+def test_sample_size_command_for_an_lqas_rule(capsys):
+    assert main(["sample-size", "--upper", "0.8", "--lower", "50%"]) == 0
+    out = capsys.readouterr().out
+    # the classic rule: 19 files, at least 13 met (alpha 6.76%, beta 8.35%, worked above)
+    assert out.splitlines()[0] == "19 files, meets target when at least 13 are met."
+    assert "nineteen files can separate 80% from 50%" in out
+    assert main(["sample-size", "--upper", "0.8", "--lower", "0.5", "--population", "30"]) == 0
+    assert capsys.readouterr().out.startswith("13 files, meets target when at least 9 are met.")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--margin", "2"], "margin must be between 0 and 1"),
+        (["--upper", "0.8"], "--upper needs --lower"),
+        (["--upper", "0.5", "--lower", "0.8"], "lower must be in"),
+        (["--margin", "0.1", "--population", "0"], "population must be a whole number"),
+    ],
+)
+def test_sample_size_command_refuses_bad_settings_without_a_traceback(argv, message, capsys):
+    assert main(["sample-size", *argv]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_sample_size_help_names_both_uses(capsys):
+    with pytest.raises(SystemExit):
+        main(["sample-size", "--help"])
+    out = capsys.readouterr().out
+    assert "HQIP" in out and "LQAS" in out and "%%" not in out
