@@ -27,7 +27,7 @@ from ._columns import index_in
 from .dataset import Dataset
 from .periods import Period, months_of
 from .stats import wilson_interval
-from .workdays import working_day_deadline
+from .workdays import working_day_deadline, working_days_between
 
 __all__ = ["METRICS", "MetricInfo", "compute_metrics"]
 
@@ -302,13 +302,16 @@ def _participation_people(context):
 
 
 def _done_within_working_days(context, rows, start: str, done: str, days: int) -> pd.DataFrame:
-    """Rows whose ``done`` date is within ``days`` working days of ``start`` (the service's
-    nation); not done yet with the deadline still ahead is pending."""
+    """Rows done within ``days`` working days of ``start`` in the service's nation: the working
+    days in (start, done] number at most ``days`` (quality.md), so a Saturday after a Sunday
+    meeting is still within 5. Not done yet with the deadline (the ``days``-th working day
+    after ``start``) still ahead is pending."""
     nation = context.nations[rows["s"].to_numpy()]
+    taken = working_days_between(rows[start], rows[done], nation)
+    with np.errstate(invalid="ignore"):
+        within = taken <= days  # NaN (not done) is never within
     deadline = working_day_deadline(rows[start], days, nation)
-    finished = rows[done].to_numpy(dtype="datetime64[D]")
-    within = ~np.isnat(finished) & (finished <= deadline)
-    pending = np.isnat(finished) & ~context.deadline_passed(deadline)
+    pending = rows[done].isna().to_numpy() & ~context.deadline_passed(deadline)
     return _count(rows, within, pending=pending)
 
 
