@@ -56,6 +56,10 @@ class MetricInfo:
     tables: tuple[str, ...]
     improvement: str  # "increase", "decrease" or "neutral"
     label: str
+    scale: tuple[float, float] | None = None  # the values it can take: (0, 1) for a proportion
+
+
+MEAN_MIN_N = 5  # fewer responses give no interval for a mean (see docs/decisions.md)
 
 
 @dataclass
@@ -122,9 +126,13 @@ class _Context:
 _METRICS: dict[str, tuple[MetricInfo, Callable[[_Context], pd.DataFrame]]] = {}
 
 
-def _metric(metric_id, kind, tables, label, improvement="increase"):
+def _metric(metric_id, kind, tables, label, improvement="increase", scale=None):
+    if kind == "proportion":
+        scale = (0.0, 1.0)
+
     def register(function):
-        _METRICS[metric_id] = (MetricInfo(metric_id, kind, tables, improvement, label), function)
+        info = MetricInfo(metric_id, kind, tables, improvement, label, scale)
+        _METRICS[metric_id] = (info, function)
         return function
 
     return register
@@ -208,7 +216,8 @@ def _finish(table: pd.DataFrame, info: MetricInfo, context: _Context, available:
         if info.kind == "proportion":
             low, high = wilson_interval(num, den)
         else:
-            low, high = _mean_interval(num, den, table["sumsq"].to_numpy())
+            low, high = _mean_interval(num, den, table["sumsq"].to_numpy(), info.scale)
+            table["numerator"] = np.nan  # a mean has a count (the denominator), not a numerator
         table["ci_low"], table["ci_high"] = (
             np.where(has_value, low, np.nan),
             np.where(has_value, high, np.nan),
@@ -223,14 +232,19 @@ def _finish(table: pd.DataFrame, info: MetricInfo, context: _Context, available:
     return ordered.drop(columns=["p", "sumsq", "total", "all_last"])
 
 
-def _mean_interval(total, n, sumsq):
-    """A t-interval for a mean from its count, sum and sum of squares (NaN below n = 2)."""
+def _mean_interval(total, n, sumsq, scale):
+    """A 95% t-interval for a mean from its count, sum and sum of squares, cut to the scale.
+
+    The true mean lies on the scale (1-5), so cutting the interval there keeps its coverage
+    and never shows an impossible score. Below ``MEAN_MIN_N`` responses there is none: the
+    t quantile (4.3 for 3 responses) makes it span most of the scale.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = total / n
         variance = (sumsq - n * mean**2) / (n - 1)
         half = scipy_stats.t.ppf(0.975, n - 1) * np.sqrt(np.clip(variance, 0, None) / n)
-    half = np.where(n >= 2, half, np.nan)
-    return mean - half, mean + half
+    half = np.where(n >= MEAN_MIN_N, half, np.nan)
+    return np.clip(mean - half, *scale), np.clip(mean + half, *scale)
 
 
 # --- shared pieces --------------------------------------------------------------------------
@@ -508,7 +522,13 @@ def _feel_involved_agree(context):
     return _count(scored, scored["feel_involved"].to_numpy(dtype=float) >= 4)
 
 
-@_metric("feel_involved_mean", "mean", ("experience",), "mean 'I feel involved' score (1-5)")
+@_metric(
+    "feel_involved_mean",
+    "mean",
+    ("experience",),
+    "mean 'I feel involved' score (1-5)",
+    scale=(1.0, 5.0),
+)
 def _feel_involved_mean(context):
     scored = _scored(context)
     score = scored["feel_involved"].to_numpy(dtype=float)

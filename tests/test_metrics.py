@@ -206,14 +206,35 @@ def test_wilson_interval_is_reported_for_proportions(full):
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.1500, 0.8500), abs=1e-4)
 
 
-def test_mean_score_with_count_and_t_interval(full):
+def test_mean_score_has_a_count_not_a_sum_and_no_interval_below_five(full):
     table = compute_metrics(full, Q2, as_of=LATE, metrics=["feel_involved_mean"])
     oak = result(table, "S-ENG", "feel_involved_mean")
+    # 5, 4, 2: the mean 11/3 of 3 responses; no numerator (never the sum 11)
     assert (oak["denominator"], oak["value"]) == (3, pytest.approx(11 / 3))
-    assert (oak["ci_low"], oak["ci_high"]) == pytest.approx((-0.1279, 7.4612), abs=1e-3)
+    assert pd.isna(oak["numerator"])
+    # the t-interval for 3 responses would be -0.13 to 7.46, off the 1-5 scale: none is given
+    assert np.isnan(oak["ci_low"]) and np.isnan(oak["ci_high"])
     elm = result(table, "S-SCT", "feel_involved_mean")
     assert elm["value"] == 3 and np.isnan(elm["ci_low"])  # one response: no interval
     assert result(table, "ALL", "feel_involved_mean")["value"] == pytest.approx(3.5)
+
+
+def test_mean_score_interval_stays_on_the_1_to_5_scale(make_dataset):
+    experience = """
+        response_id,service_id,respondent,response_date,feel_involved,theme
+        E-1,S-ENG,person,2026-07-05,5,none
+        E-2,S-ENG,family,2026-07-06,4,none
+        E-3,S-ENG,advocate,2026-07-07,2,none
+        E-4,S-ENG,family,2026-07-08,3,none
+        E-5,S-ENG,person,2026-07-09,4,none
+        """
+    data = load_dataset(make_dataset(experience=experience))
+    oak = result(compute_metrics(data, Q2, as_of=LATE), "S-ENG", "feel_involved_mean")
+    # mean 3.6, squared deviations 5.2, variance 1.3, standard error sqrt(1.3 / 5) = 0.5099;
+    # t(0.975, 4) = 2.7764, so 3.6 -/+ 1.4157 = 2.1843 to 5.0157, cut at the top of the scale
+    assert (oak["denominator"], oak["value"]) == (5, pytest.approx(3.6))
+    assert oak["ci_low"] == pytest.approx(2.1843, abs=1e-4)
+    assert oak["ci_high"] == 5.0
 
 
 def test_counts_of_themes_and_ni_samples_per_site(full):
