@@ -23,7 +23,7 @@ from .errors import AuditlibError, DatasetError, PeriodError
 from .files import write_text_atomic
 from .grid import grid_totals, self_score_grid
 from .metrics import compute_metrics
-from .periods import Period, last_complete_quarter, months_of, parse_period
+from .periods import Period, check_started, last_complete_quarter, months_of, parse_period
 from .qa import compliance, file_completeness
 from .sampling import draw_sample
 from .stats import lqas_sentence, sample_size_for_precision, sample_size_for_rule
@@ -136,12 +136,16 @@ def _load(args):
 
 
 def _quarter(label: str, args, as_of: date) -> Period:
-    """A quarter label, or ``latest``: the last quarter that ended on or before the as-of date."""
+    """A quarter label, or ``latest``: the last quarter that ended on or before the as-of date.
+
+    A quarter that starts after the as-of date is refused, by every command alike.
+    """
     if label.strip().lower() == "latest":
         return last_complete_quarter(as_of, financial=not args.calendar_quarters)
     period = parse_period(label, calendar_quarters=args.calendar_quarters)
     if period.kind != "quarter":
         raise PeriodError(f"--quarter expects a quarter, not the month {period.label}")
+    check_started(period, as_of)
     return period
 
 

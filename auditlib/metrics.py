@@ -8,8 +8,8 @@ on integers avoids converting text identifiers again for every metric. Each resu
 carries numerator, denominator, value, a 95% Wilson interval for
 proportions, the count of pending items (deadline after the as-of date, not
 yet done: left out of the denominator) and a status saying why a value is
-missing: ``no_data`` (the table is not in the dataset) or ``none_due``
-(nothing to measure in the period).
+missing: ``no_data`` (the table is not in the dataset, or the period holds
+no dated record of any kind) or ``none_due`` (nothing to measure in the period).
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from ._columns import index_in
+from .contract import TABLES
 from .dataset import Dataset
-from .periods import Period, months_of
+from .periods import Period, check_started, months_of
 from .stats import wilson_interval
 from .workdays import working_day_deadline, working_days_between
 
@@ -80,6 +81,19 @@ class _Context:
     def deadline_passed(self, deadline: np.ndarray) -> np.ndarray:
         """A deadline on the as-of date itself has passed (quality.md)."""
         return deadline.astype("datetime64[ns]") <= self.as_of.to_datetime64()
+
+    @cached_property
+    def recorded(self) -> np.ndarray:
+        """Whether each period holds any dated row of any table (a meeting, an action's
+        meeting, a person or staff member starting, a response...): a period without one has
+        no data of any kind, which is not a period of zeros."""
+        found = np.zeros(len(self.periods), dtype=bool)
+        for name, table in self.data.tables.items():
+            dated_by = TABLES[name].dated_by if name in TABLES else None
+            if dated_by and dated_by in table:
+                p = self.period_of(table[dated_by])
+                found[p[p >= 0]] = True
+        return found
 
     @cached_property
     def service_ids(self) -> pd.Index:
@@ -149,10 +163,14 @@ def compute_metrics(
 
     ``periods`` must not overlap (quarters, or the months of a quarter).
     ``as_of`` defaults to today; the dataset is read as it stood that day.
+    Periods that all start after it are refused (:class:`PeriodError`); a
+    period with no dated row of any table has status ``no_data``.
     Returns a tidy table with the columns in ``RESULT_COLUMNS``.
     """
     periods = sorted([periods] if isinstance(periods, Period) else list(periods))
     as_of_ts = pd.Timestamp(as_of or date.today())
+    if periods:
+        check_started(periods[0], as_of_ts.date())
     context = _Context(
         data=dataset.as_of(as_of_ts.date()),
         periods=periods,
@@ -222,9 +240,11 @@ def _finish(table: pd.DataFrame, info: MetricInfo, context: _Context, available:
             np.where(has_value, low, np.nan),
             np.where(has_value, high, np.nan),
         )
-    if not available:
-        table[["numerator", "denominator", "pending"]] = np.nan
-    table["status"] = np.where(has_value, "ok", "no_data" if not available else "none_due")
+    no_data = ~context.recorded[p] | (not available)
+    table.loc[no_data, ["numerator", "denominator", "pending", "value", "ci_low", "ci_high"]] = (
+        np.nan
+    )
+    table["status"] = np.select([no_data, has_value], ["no_data", "ok"], "none_due")
     table["all_last"] = table["scope"] == "ALL"
     ordered = table.sort_values(["all_last", "scope", "p"], kind="stable")
     # counts of things (reviews, people, files) print as whole numbers; blank where unknown

@@ -17,6 +17,7 @@ from .errors import PeriodError
 
 __all__ = [
     "Period",
+    "check_started",
     "last_complete_quarter",
     "months_of",
     "parse_period",
@@ -138,6 +139,20 @@ def period_containing(day: date, kind: str = "quarter", financial: bool = True) 
     # Financial (from April) and calendar quarters never cross a calendar year.
     offset = 4 if financial else 1
     return _quarter(day.year, day.month - (day.month - offset) % 3, financial)
+
+
+def check_started(period: Period, as_of: date) -> None:
+    """Refuse a period that starts after the as-of date: nothing in it can have happened yet.
+
+    The one check every command makes on the period it is asked for, so that a future
+    quarter is an error with a reason, never a table of zeros.
+    """
+    as_of = pd.Timestamp(as_of).date()
+    if period.start > as_of:
+        raise PeriodError(
+            f"{period} starts after the as-of date {_day(as_of)}: nothing in it can have "
+            f"happened yet; choose an earlier period or a later as-of date"
+        )
 
 
 def last_complete_quarter(day: date, financial: bool = True) -> Period:

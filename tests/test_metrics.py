@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from auditlib import parse_period
+from auditlib import PeriodError, parse_period
+from auditlib.cli import main
 from auditlib.metrics import METRICS, compute_metrics
 from auditlib.periods import months_of
 from auditlib.validation import load_dataset
@@ -394,3 +395,67 @@ def test_ni_case_samples_are_counted_per_site_where_two_services_share_one(make_
     assert result(table, "S-ENG2", "ni_case_samples")["value"] == 2
     assert result(table, "S-SCT", "ni_case_samples")["value"] == 0
     assert result(table, "ALL", "ni_case_samples")["value"] == 2
+
+
+@pytest.mark.parametrize("label", ["2030/31 Q1", "2020/21 Q1"])
+def test_a_period_with_no_data_of_any_kind_is_no_data_not_zeros(full, label):
+    # years after the last record (read as of a day after it), or before the first
+    table = compute_metrics(full, parse_period(label), as_of=date(2030, 12, 1))
+    assert set(table["status"]) == {"no_data"}
+    assert table["value"].isna().all() and table["numerator"].isna().all()
+    assert table["denominator"].isna().all() and table["ci_low"].isna().all()
+
+
+def test_a_quiet_service_beside_a_busy_one_is_still_measured(full):
+    # S-SCT has no actions but the period has data: its actions are none due, not no data
+    table = compute_metrics(full, Q2, as_of=LATE, metrics=["actions_on_time", "compliments"])
+    assert fraction(table, "S-SCT", "actions_on_time") == (0, 0, 0, "none_due")
+    assert result(table, "S-SCT", "compliments")["value"] == 0
+
+
+def test_a_period_starting_after_the_as_of_date_is_refused(full):
+    with pytest.raises(PeriodError, match="starts after the as-of date 31 Oct 2026"):
+        compute_metrics(full, parse_period("2030/31 Q1"), as_of=LATE)
+    # a window that has started runs on; its months after the as-of date hold no data yet
+    months = compute_metrics(full, months_of(parse_period("2026/27 Q3")), as_of=LATE)
+    assert set(months.loc[months["period"] != "2026-10", "status"]) == {"no_data"}
+
+
+@pytest.mark.parametrize("command", ["metrics", "qa", "grid", "trends", "sample"])
+def test_every_command_refuses_a_quarter_after_the_as_of_date(make_dataset, tmp_path, command):
+    # qa and sample read the data as of today: a quarter far ahead stays in the future
+    argv = [command, str(make_dataset()), "--quarter", "2090/91 Q1"]
+    if command in ("metrics", "grid", "trends"):
+        argv += ["--as-of", "2026-10-31"]
+    if command == "sample":
+        argv += ["--out", str(tmp_path / "out")]
+    assert main(argv) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_refusal_names_the_period_and_the_as_of_date(make_dataset, capsys):
+    argv = ["metrics", str(make_dataset()), "--quarter", "2030/31 Q1", "--as-of", "2026-10-31"]
+    assert main(argv) == 1
+    said = capsys.readouterr().err.strip()
+    assert said.endswith(
+        "2030/31 Q1 (1 Apr 2030 – 30 Jun 2030) starts after the as-of date 31 Oct 2026: "
+        "nothing in it can have happened yet; choose an earlier period or a later as-of date"
+    )
+    before = ["compare", str(make_dataset()), "--before", "2026/27 Q2", "--after", "2030/31 Q1"]
+    assert main([*before, "--as-of", "2026-10-31"]) == 1
+
+
+def test_an_interval_end_at_zero_prints_as_0_in_csv(make_dataset, capsys):
+    # seven reviews at Elm Court, none with family or advocate input: Wilson 0 to
+    # z^2 / (7 + z^2) = 3.8415 / 10.8415 = 0.35433 (statsmodels' lower end is 2.8e-17)
+    rows = "\n".join(
+        f"M-{k},P-2,mini_review,2026-08-{k + 2:02d},false,false,no,2026-08-{k + 3:02d}"
+        for k in range(1, 8)
+    )
+    header = "meeting_id,person_id,meeting_type,meeting_date,family_present,advocate_present,"
+    folder = make_dataset(meetings=header + "async_input,summary_sent_date\n" + rows + "\n")
+    argv = ["metrics", str(folder), "--quarter", "2026/27 Q2", "--as-of", "2026-10-31"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("S-SCT,") and "participation_r" in x)
+    assert line.split(",")[5:10] == ["0", "7", "0", "0", "0.35433"]

@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from auditlib import PeriodError, months_of, parse_period, period_containing, quarters_between
+from auditlib.periods import check_started
 
 
 @pytest.mark.parametrize(
@@ -54,3 +55,10 @@ def test_containing_previous_next_and_months():
 def test_quarters_between_covers_the_range():
     labels = [q.label for q in quarters_between(date(2025, 3, 31), date(2025, 7, 1))]
     assert labels == ["2024/25 Q4", "2025/26 Q1", "2025/26 Q2"]
+
+
+def test_a_period_may_start_on_the_as_of_date_but_not_after_it():
+    quarter = parse_period("2026/27 Q3")
+    check_started(quarter, date(2026, 10, 1))  # its first day: started
+    with pytest.raises(PeriodError, match="starts after the as-of date 30 Sep 2026"):
+        check_started(quarter, date(2026, 9, 30))
