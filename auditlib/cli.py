@@ -24,7 +24,7 @@ from .files import write_text_atomic
 from .grid import grid_totals, self_score_grid
 from .metrics import compute_metrics
 from .periods import Period, check_started, last_complete_quarter, months_of, parse_period
-from .qa import compliance, file_completeness
+from .qa import compliance, file_completeness, one_line_per_unaudited, read_sampling_record
 from .sampling import draw_sample
 from .stats import lqas_sentence, sample_size_for_precision, sample_size_for_rule
 from .synth import make_scale, write_dataset, write_workbook
@@ -284,10 +284,12 @@ def _run_qa(args) -> int:
         services=services,
         target=args.target,
         lower=args.lower,
+        record=read_sampling_record(args.record) if args.record else None,
     )
     overall = table[(table["scope"] == "ALL") & table["lqas_sentence"].notna()]
     for sentence, rows in overall.groupby("lqas_sentence", sort=False):
         _say(f"{', '.join(rows['criterion_id'])}: {sentence}")
+    table = one_line_per_unaudited(table)
     if args.format == "table":
         shown = (
             "scope criterion_id met partial not_met na value ci_low ci_high lqas lqas_conclusive "
@@ -602,6 +604,11 @@ def _parser() -> argparse.ArgumentParser:
     _checklist_option(qa)
     qa.add_argument(
         "--files", action="store_true", help="per-file completeness instead of compliance"
+    )
+    qa.add_argument(
+        "--record",
+        type=Path,
+        help="the quarter's sampling record (JSON from 'sample'): its frames for the LQAS risks",
     )
     _output_options(qa)
     qa.set_defaults(run=_run_qa)

@@ -11,7 +11,10 @@ data: the ``status`` column says why it is missing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +39,8 @@ __all__ = [
     "RESULTS",
     "compliance",
     "file_completeness",
+    "one_line_per_unaudited",
+    "read_sampling_record",
 ]
 
 RESULTS = ("met", "partial", "not_met", "na")
@@ -80,6 +85,7 @@ def compliance(
     target: float = 0.9,
     lower: float | None = None,
     calendar_quarters: bool = False,
+    record: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Compliance per criterion for each chosen service and for ALL of them, in one quarter.
 
@@ -91,9 +97,15 @@ def compliance(
     - 0.3). ``status``: ``ok``; ``none_applicable`` (every file was na);
     ``not_audited`` (no result for the criterion in this scope and quarter);
     ``no_data`` (the dataset has no file_audits table). The LQAS risks use
-    the hypergeometric distribution over ``population``, the people the
-    scope supported in the quarter. Criteria found in the results but not in
-    the checklist are kept, after the checklist's, with blank wording.
+    the hypergeometric distribution over ``population``, the frame the
+    scope's files were drawn from: for a service, the people it supported in
+    the quarter; for ALL, those of the services actually audited that quarter
+    (services not audited add files to no sample, so naming them or not
+    cannot change the verdict). A sampling ``record`` for the quarter (as
+    :func:`~auditlib.sampling.draw_sample` writes it) gives the frames
+    instead, where the chosen services include all of its services.
+    Criteria found in the results but not in the checklist are kept, after
+    the checklist's, with blank wording.
     """
     period = as_quarter(quarter, calendar_quarters=calendar_quarters)
     try:
@@ -116,7 +128,7 @@ def compliance(
         }
     )
     table = table.join(counts, on=["scope", "criterion_id"])
-    population = _populations(dataset, period, chosen)
+    population = _populations(dataset, period, chosen, audits, _frames(record, period, chosen))
     table["population"] = table["scope"].map(population).astype("Int64")
     available = audits is not None
     table = _score(table, available, target, lower)
@@ -209,12 +221,84 @@ def _counts(audits: pd.DataFrame | None, services: list[str], criteria: pd.Serie
     return counts.astype("Int64")
 
 
-def _populations(dataset: Dataset, period: Period, services: list[str]) -> pd.Series:
-    """People supported in the quarter, per service and for ALL: what each sample is drawn from."""
+def _populations(
+    dataset: Dataset,
+    period: Period,
+    services: list[str],
+    audits: pd.DataFrame | None,
+    frames: pd.Series | None,
+) -> pd.Series:
+    """The frame each scope's files were drawn from: per service and for ALL.
+
+    ALL counts only the services with a file audited in the quarter, or is the
+    sampling record's frame where one applies.
+    """
     sizes = supported_people(dataset, period, services)["service_id"].value_counts()
     sizes = sizes.reindex(services, fill_value=0)
-    sizes["ALL"] = sizes.sum()
+    audited = [] if audits is None else pd.unique(audits["service_id"])
+    overall = int(sizes[sizes.index.isin(audited)].sum())
+    if frames is not None:
+        sizes = frames.reindex(services).fillna(sizes).astype("int64")
+        overall = int(frames["ALL"])
+    sizes["ALL"] = overall
     return sizes
+
+
+def _frames(record: Mapping[str, Any] | None, period: Period, chosen: list[str]):
+    """Frame sizes from a sampling record, by service (proportional draws) and ``ALL``;
+    None where there is no record or it does not cover the chosen services' sample."""
+    if record is None:
+        return None
+    try:
+        quarter = as_quarter(record["quarter"], calendar_quarters=True)
+        services = [str(s) for s in record["services"]]
+        frames = {"ALL": int(record["frame"]["size"])}
+        if record.get("method") == "proportional":
+            frames |= {str(a["stratum"]): int(a["frame"]) for a in record["allocation"]}
+    except (KeyError, TypeError, ValueError, AuditlibError):
+        raise AuditlibError(
+            "the sampling record is not one auditlib wrote: it needs its quarter, services, "
+            "frame size and allocation"
+        ) from None
+    if quarter.start != period.start:
+        raise AuditlibError(
+            f"the sampling record is for {quarter.label}, not {period.label}: give that "
+            "quarter's record"
+        )
+    if not set(services) <= set(chosen):
+        return None  # part of the sample: each service's own frame stands
+    return pd.Series(frames)
+
+
+def read_sampling_record(path: str | Path) -> dict[str, Any]:
+    """A sampling record (JSON) as written beside a sample, read with a clear error if not."""
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise AuditlibError(f"{path}: cannot read the sampling record ({error.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise AuditlibError(f"{path}: not a sampling record (not JSON text)") from None
+    if not isinstance(record, dict) or record.get("what") != "auditlib ten-file QA sampling record":
+        raise AuditlibError(f"{path}: not an auditlib sampling record") from None
+    return record
+
+
+_NOTHING = {"not_audited": "no file audited in the quarter", "no_data": "no file_audits table"}
+
+
+def one_line_per_unaudited(table: pd.DataFrame) -> pd.DataFrame:
+    """The compliance table with each service that has no result at all (every row
+    ``not_audited`` or ``no_data``) as one line saying so, not one empty line per criterion."""
+    some_result = ~table["status"].isin(list(_NOTHING))
+    unaudited = ~some_result.groupby(table["scope"]).transform("any") & table["scope"].ne("ALL")
+    line = (unaudited & ~table["scope"].duplicated()).to_numpy()
+    kept = table[~unaudited.to_numpy() | line].copy()
+    line = line[~unaudited.to_numpy() | line]
+    for column in ("criterion_id", "dimension", "wording"):
+        kept[column] = kept[column].astype(object).where(~line, None)
+    kept.loc[line, "wording"] = kept.loc[line, "status"].map(_NOTHING)
+    return kept.reset_index(drop=True)
 
 
 def _score(table: pd.DataFrame, available: bool, target: float, lower: float | None):

@@ -23,7 +23,6 @@ from auditlib.cli import main
 from auditlib.contract import DIMENSIONS
 from auditlib.errors import AuditlibError, ChecklistError
 from auditlib.qa import COMPLIANCE_COLUMNS, compliance, file_completeness
-from auditlib.stats import lqas_classify, lqas_rule, lqas_sentence
 
 
 def _row(table: pd.DataFrame, scope: str, criterion: str) -> pd.Series:
@@ -83,7 +82,8 @@ def test_counts_values_and_statuses_per_service_and_for_all(scored):
     assert _row(table, "S-C", "Q01")["status"] == "not_audited"
     assert _row(table, "S-A", "Q03")["status"] == "not_audited"
     overall = _row(table, "ALL", "Q01")
-    assert (overall["met"], overall["applicable"], overall["population"]) == (4, 6, 13)
+    # the files were drawn from S-A (8) and S-B (2); S-C, not audited, is in no frame
+    assert (overall["met"], overall["applicable"], overall["population"]) == (4, 6, 10)
     assert table["quarter"].eq(QUARTER).all()
     assert table["scope"].iloc[-1] == "ALL"
 
@@ -91,15 +91,115 @@ def test_counts_values_and_statuses_per_service_and_for_all(scored):
 def test_lqas_classification_uses_the_files_actually_applicable(scored):
     table = compliance(scored, QUARTER, target=0.8, lower=0.5)
     q01 = _row(table, "S-A", "Q01")
-    rule = lqas_rule(5, 0.8, 0.5, population=8)
-    assert q01["lqas_rule"] == f"at least {rule.d} of 5 met"
-    assert (q01["lqas_alpha"], q01["lqas_beta"]) == pytest.approx((rule.alpha, rule.beta))
-    assert q01["lqas"] == lqas_classify(3, 5, rule)
-    assert q01["lqas_sentence"] == lqas_sentence(rule)
-    assert "five files can separate 80% from 50%" in q01["lqas_sentence"]  # 5 of only 8
-    assert q01["lqas_conclusive"] == rule.separates()
+    # 5 files of S-A's 8: "truly at 80%" is 7 compliant of 8 (ceil 6.4), "at 50%" is 4.
+    # Rule at least 4 of 5: alpha = P(3 or fewer of 5 met | 7 of 8) = 0, as only one file
+    # fails; beta = P(4 or more of 5 | 4 of 8) = C(4,4) C(4,1) / C(8,5) = 4/56 = 1/14.
+    # At least 3 would have beta 1/2, at least 5 alpha C(7,5)/C(8,5) = 21/56: 4 is minimax.
+    assert q01["lqas_rule"] == "at least 4 of 5 met"
+    assert (q01["lqas_alpha"], q01["lqas_beta"]) == pytest.approx((0.0, 1 / 14), abs=1e-12)
+    assert q01["lqas"] == "below target"  # 3 met of 5
+    assert q01["lqas_sentence"] == (
+        "With 5 files from a service of 8 (rule: at least 4 of 5 met), a service truly at 80% "
+        "would never be failed, and one truly at 50% would wrongly pass 7% of the time: five "
+        "files can separate 80% from 50% with both risks at 10% or less."
+    )
+    assert q01["lqas_conclusive"]
     with pytest.raises(AuditlibError, match="LQAS"):
         compliance(scored, QUARTER, target=0.5, lower=0.7)
+
+
+@pytest.fixture
+def two_of_three(tmp_path):
+    """The issue's example: 10 files from S-A (12 people) and S-B (6), none from S-C (43);
+    Q01 met in 8 of the 10."""
+    files = person_ids("S-A", 7) + person_ids("S-B", 3)
+    results = ["met"] * 8 + ["not_met"] * 2
+    audits = audits_csv([(QUARTER, p, "Q01", r) for p, r in zip(files, results, strict=True)])
+    counts = {"S-A": 12, "S-B": 6, "S-C": 43}
+    return load(qa_dataset(tmp_path / "d", counts, file_audits=audits))
+
+
+def test_the_combined_verdict_rests_on_the_frame_the_files_came_from(two_of_three):
+    # Frame: the 18 people of S-A and S-B. "Truly at 90%" is 17 of 18, "at 60%" 10 of 18.
+    # At least 9 of 10: alpha = 0 (one non-compliant file at most among the 18), beta =
+    # P(9 or 10 of 10 | 10 of 18) = (C(10,9) C(8,1) + C(10,10)) / C(18,10) = 81 / 43758.
+    # At least 8 would have beta = (81 + C(10,8) C(8,2)) / 43758 = 1341 / 43758 = 0.031.
+    everyone = compliance(two_of_three, QUARTER)
+    named = compliance(two_of_three, QUARTER, services=["S-A", "S-B"])
+    for table in (everyone, named):
+        overall = _row(table, "ALL", "Q01")
+        assert (overall["met"], overall["applicable"], overall["population"]) == (8, 10, 18)
+        assert overall["lqas_rule"] == "at least 9 of 10 met"
+        assert overall["lqas_beta"] == pytest.approx(81 / 43758, abs=1e-12)
+        assert overall["lqas"] == "below target"
+    all_rows = ["lqas", "lqas_rule", "population", "lqas_sentence"]
+    pd.testing.assert_frame_equal(
+        everyone.loc[everyone["scope"] == "ALL", all_rows].reset_index(drop=True),
+        named.loc[named["scope"] == "ALL", all_rows].reset_index(drop=True),
+    )
+
+
+def test_a_sampling_record_gives_the_frames(two_of_three):
+    # a record of a draw from the reviewed only: frames of 9 and 4, 13 in all
+    record = {
+        "what": "auditlib ten-file QA sampling record",
+        "quarter": QUARTER,
+        "method": "proportional",
+        "services": ["S-A", "S-B"],
+        "frame": {"size": 13},
+        "allocation": [{"stratum": "S-A", "frame": 9}, {"stratum": "S-B", "frame": 4}],
+    }
+    table = compliance(two_of_three, QUARTER, record=record)
+    assert _row(table, "ALL", "Q01")["population"] == 13
+    assert _row(table, "S-A", "Q01")["population"] == 9
+    assert _row(table, "S-C", "Q01")["population"] == 43  # not in the record: its own people
+    # a record for part of the chosen sample leaves each service's frame to stand
+    part = compliance(two_of_three, QUARTER, record={**record, "services": ["S-A", "S-X"]})
+    assert _row(part, "ALL", "Q01")["population"] == 18
+    with pytest.raises(AuditlibError, match="record is for 2026/27 Q1, not 2026/27 Q2"):
+        compliance(two_of_three, QUARTER, record={**record, "quarter": "2026/27 Q1"})
+    with pytest.raises(AuditlibError, match="not one auditlib wrote"):
+        compliance(two_of_three, QUARTER, record={"quarter": QUARTER})
+
+
+def test_qa_command_shows_a_service_not_audited_as_one_line(two_of_three, tmp_path, capsys):
+    folder = tmp_path / "d"
+    assert main(["qa", str(folder), "--quarter", QUARTER]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    unaudited = table[table["scope"] == "S-C"]
+    assert len(unaudited) == 1
+    line = unaudited.iloc[0]
+    assert (line["status"], line["wording"]) == ("not_audited", "no file audited in the quarter")
+    assert pd.isna(line["criterion_id"]) and line["population"] == 43
+    assert (table["scope"] == "S-A").sum() == len(CRITERIA)
+    overall = table[(table["scope"] == "ALL") & (table["criterion_id"] == "Q01")].iloc[0]
+    assert (overall["population"], overall["lqas"]) == (18, "below target")
+
+
+def test_qa_command_reads_a_sampling_record(two_of_three, tmp_path, capsys):
+    folder = tmp_path / "d"
+    record = tmp_path / "record.json"
+    record.write_text(
+        json.dumps(
+            {
+                "what": "auditlib ten-file QA sampling record",
+                "quarter": QUARTER,
+                "method": "proportional",
+                "services": ["S-A", "S-B"],
+                "frame": {"size": 13},
+                "allocation": [{"stratum": "S-A", "frame": 9}, {"stratum": "S-B", "frame": 4}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert main(["qa", str(folder), "--quarter", QUARTER, "--record", str(record)]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert table.loc[table["scope"] == "ALL", "population"].eq(13).all()
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    assert main(["qa", str(folder), "--quarter", QUARTER, "--record", str(tmp_path / "bad.json")])
+    assert "not a sampling record" in capsys.readouterr().err
+    assert main(["qa", str(folder), "--quarter", QUARTER, "--record", str(tmp_path / "no.json")])
+    assert "cannot read the sampling record" in capsys.readouterr().err
 
 
 def test_no_file_audits_table_means_no_data_never_zero(tmp_path):
