@@ -7,6 +7,12 @@ def test_quality_md_worked_example_friday_to_friday_is_five():
     assert working_days_between(["2026-07-03"], ["2026-07-10"], "england")[0] == 5
 
 
+def test_sunday_to_the_next_saturday_is_five_though_past_the_fifth_day_deadline():
+    # Sun 5 Jul 2026: Mon 6 - Fri 10 are working days 1-5; the Saturday adds none
+    assert working_days_between(["2026-07-05"], ["2026-07-11"], "england")[0] == 5
+    assert str(working_day_deadline(["2026-07-05"], 5, "england")[0]) == "2026-07-10"
+
+
 def test_same_day_counts_zero_and_missing_is_nan():
     counts = working_days_between(["2026-07-03", None], ["2026-07-03", "2026-07-10"], "wales")
     assert counts[0] == 0
