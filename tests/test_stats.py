@@ -309,7 +309,7 @@ def test_exact_test_matches_fisher_worked_exactly(x1, n1, x2, n2):
 
 def test_exact_test_with_an_empty_group_is_nan():
     assert math.isnan(exact_test(0, 0, 3, 5))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="0 <= successes <= n"):
         exact_test(6, 5, 1, 5)
 
 
@@ -375,11 +375,16 @@ def test_lqas_census_has_no_sampling_error_and_the_strict_threshold():
 
 
 @pytest.mark.parametrize(
-    ("args", "kwargs"),
-    [((0,), {}), ((10, 0.8, 0.8), {}), ((10, 1.2), {}), ((30, 0.8, 0.5), {"population": 25})],
+    ("args", "kwargs", "message"),
+    [
+        ((0,), {}, "n must be a whole number of at least 1"),
+        ((10, 0.8, 0.8), {}, "lower must be in"),
+        ((10, 1.2), {}, "upper must be in"),
+        ((30, 0.8, 0.5), {"population": 25}, "cannot read 30 files from a population of 25"),
+    ],
 )
-def test_lqas_rule_refuses_impossible_settings(args, kwargs):
-    with pytest.raises(ValueError):
+def test_lqas_rule_refuses_impossible_settings(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
         lqas_rule(*args, **kwargs)
 
 
@@ -391,7 +396,7 @@ def test_lqas_classify():
     assert lqas_classify(8, 10, 0.9) == MEETS_TARGET  # 90% vs 60% with 10 files: d = 8
     assert lqas_classify(7, 10, 0.9) == BELOW_TARGET
     assert lqas_classify(0, 0, rule) == NO_APPLICABLE_FILES
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="0 <= successes <= n"):
         lqas_classify(11, 10, rule)
 
 
@@ -442,11 +447,12 @@ def test_sample_size_for_precision_hand_worked():
 
 
 def test_sample_size_for_precision_never_exceeds_the_population():
-    assert sample_size_for_precision(0.05, population=20) == 20  # 19.06 rounds up to all 20
+    # 384.15 x 20 / (20 + 384.15) = 19.01 rounds up to all 20
+    assert sample_size_for_precision(0.05, population=20) == 20
     assert sample_size_for_precision(0.01, population=8) == 8
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="margin must be between 0 and 1"):
         sample_size_for_precision(0.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="p must be between 0 and 1"):
         sample_size_for_precision(0.1, p=1.0)
 
 
