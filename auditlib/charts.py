@@ -329,10 +329,14 @@ def grid_chart(
     ax.scatter(claimed, y + _OFFSET, marker="o", s=60, facecolors="white",
                edgecolors=COLOURS["text"], linewidths=1.4, zorder=3)  # fmt: skip
     ax.scatter(evidenced, y - _OFFSET, marker="s", s=52, color=COLOURS["improvement"], zorder=3)
-    for yi, flagged, c, e in zip(y, over, claimed, evidenced, strict=True):
+    waiting = rows["finding"].eq("not yet evidenced").to_numpy(dtype=bool)
+    for yi, flagged, unevidenced, c, e in zip(y, over, waiting, claimed, evidenced, strict=True):
         if flagged:
             ax.text(2.25, yi, f"over-claim by {int(c - e)}", va="center", fontsize=8.5,
                     color=COLOURS["concern"], fontweight="bold")  # fmt: skip
+        elif unevidenced:  # missing or pending evidence: never drawn as an over-claim
+            ax.text(2.25, yi, "not yet evidenced", va="center", fontsize=8.5,
+                    color=COLOURS["muted"])  # fmt: skip
 
     ax.set_yticks(y, [_dimension_label(d, rows.loc[d]) for d in DIMENSIONS], fontsize=9)
     ax.set_xticks([0, 1, 2])

@@ -294,6 +294,9 @@ def test_mid_quarter_pending_or_missing_evidence_is_not_yet_evidenced_not_an_ove
     training = cell(grid, "S-SCT", "training")  # a claim of 0 with no staff data
     assert (training["finding"], training["shortfall"]) == ("no evidence", "")
     assert not grid["over_claim"].any()
+    texts = [t.get_text() for t in grid_chart(grid, "S-ENG").axes[0].texts]
+    assert texts.count("not yet evidenced") == 2  # meeting cadence and governance
+    assert not any(t.startswith("over-claim") for t in texts)
 
 
 def test_evidence_that_cannot_reach_the_claim_even_with_its_pending_items_is_an_over_claim(
