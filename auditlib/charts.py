@@ -138,6 +138,7 @@ def spc_chart(
     ax: Axes | None = None,
     value_label: str | None = None,
     percent: bool | None = None,
+    n: str | None = None,
 ) -> Figure:
     """An SPC chart of one series from :func:`auditlib.spc.spc`, in board-pack style.
 
@@ -149,7 +150,9 @@ def spc_chart(
     Missing points are gaps in the line, each marked by a tick on the x axis.
     The default title names the series; the default subtitle its date range.
     ``percent`` shows values (proportions 0-1) as percentages on an axis from
-    0% to 100%; by default only on a p-chart.
+    0% to 100%; by default only on a p-chart.  ``n`` names the column of each
+    point's number of cases (default: the p-chart's n), written under each
+    point so a signal from a month of 1 case reads as such.
     """
     row = dict(summary_row)
     settings = points.attrs.get("spc_settings", {})
@@ -239,6 +242,9 @@ def spc_chart(
     _headroom(ax)
     if as_percent:  # no ticks in the headroom above 100%
         ax.set_yticks([t for t in ax.get_yticks() if -1e-9 <= t <= 1 + 1e-9])
+    n_col = n or settings.get("n")
+    if n_col and n_col in pts.columns:
+        _n_labels(ax, xs, pd.to_numeric(pts[n_col], errors="coerce").to_numpy(dtype=float), missing)
 
     ax.text(
         0.995,
@@ -323,10 +329,14 @@ def grid_chart(
     ax.scatter(claimed, y + _OFFSET, marker="o", s=60, facecolors="white",
                edgecolors=COLOURS["text"], linewidths=1.4, zorder=3)  # fmt: skip
     ax.scatter(evidenced, y - _OFFSET, marker="s", s=52, color=COLOURS["improvement"], zorder=3)
-    for yi, flagged, c, e in zip(y, over, claimed, evidenced, strict=True):
+    waiting = rows["finding"].eq("not yet evidenced").to_numpy(dtype=bool)
+    for yi, flagged, unevidenced, c, e in zip(y, over, waiting, claimed, evidenced, strict=True):
         if flagged:
             ax.text(2.25, yi, f"over-claim by {int(c - e)}", va="center", fontsize=8.5,
                     color=COLOURS["concern"], fontweight="bold")  # fmt: skip
+        elif unevidenced:  # missing or pending evidence: never drawn as an over-claim
+            ax.text(2.25, yi, "not yet evidenced", va="center", fontsize=8.5,
+                    color=COLOURS["muted"])  # fmt: skip
 
     ax.set_yticks(y, [_dimension_label(d, rows.loc[d]) for d in DIMENSIONS], fontsize=9)
     ax.set_xticks([0, 1, 2])
@@ -499,9 +509,29 @@ def _headroom(ax: Axes) -> None:
     ax.set_ylim(low, high + 0.18 * (high - low))
 
 
+def _n_labels(ax: Axes, xs: np.ndarray, counts: np.ndarray, missing: np.ndarray) -> None:
+    """Each point's n in small grey type, in a strip added below the data, labelled "n"."""
+    shown = np.isfinite(counts) & ~missing
+    if not shown.any():
+        return
+    low, high = ax.get_ylim()
+    ticks = [t for t in ax.get_yticks() if low - 1e-9 <= t <= high + 1e-9]
+    ax.set_ylim(low - 0.08 * (high - low), high)
+    ax.set_yticks(ticks)
+    transform = ax.get_xaxis_transform()
+    for x, count in zip(xs[shown], counts[shown].astype(np.int64), strict=True):
+        ax.text(x, 0.015, str(count), transform=transform, ha="center", va="bottom",
+                fontsize=6.5, color=COLOURS["muted"], zorder=4)  # fmt: skip
+    ax.text(0.0, 0.015, "n ", transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5,
+            color=COLOURS["muted"])  # fmt: skip
+
+
 def _verdict_text(row: dict) -> str:
     variation = _text(row.get("variation")) or "No verdict (no data)"
-    lines = [f"Variation: {variation}"]
+    lines = [f"Latest point: {variation}"]
+    recent = _text(row.get("recent_special_cause"))
+    if recent:
+        lines.append(f"Recent special cause: {recent}")
     assurance = _text(row.get("assurance"))
     if assurance:
         lines.append(f"Assurance: {assurance}")

@@ -310,14 +310,13 @@ def _run_grid(args) -> int:
     totals = grid_totals(table)
     _say(
         f"{int(totals['met_target'].eq(True).sum())} of {len(totals)} services evidence the target "
-        f"of {totals['target'].iloc[0]}; {int(table['over_claim'].sum())} over-claims flagged"
+        f"of {totals['target'].iloc[0]}; {int(table['over_claim'].sum())} over-claims flagged, "
+        f"{int(table['finding'].eq('not yet evidenced').sum())} claims not yet evidenced"
     )
     if args.totals:
         table = totals
     elif args.format == "table":
-        table = table[
-            ["service_id", "dimension", "claimed", "evidenced", "finding", "evidence_note"]
-        ]
+        table = table[["service_id", "dimension", "claimed", "evidenced", "finding", "shortfall"]]
     _emit(table, args)
     return EXIT_OK
 

@@ -8,7 +8,10 @@ counts are small, and words that follow the numbers:
 - "rose" or "fell" (with "(better)" or "(worse)" given the measure's good
   direction) only where the interval of the difference excludes 0 *and*,
   where the counts are small enough to need it, the exact test agrees
-  (p < 0.05); otherwise "no clear change (n too small to tell)";
+  (p < 0.05); otherwise "no clear change", with the reason that applies: too
+  few to tell, or a small difference the interval cannot separate from 0
+  (:func:`auditlib.stats.no_change_reason`), or an exact test that does not
+  confirm what the interval suggests;
 - "cannot compare" where either period has no value, with the reason;
 - counts (compliments, concerns, NI case samples) and the mean "I feel
   involved" score: both values and their difference are shown but no test
@@ -32,9 +35,18 @@ from .periods import Period
 from .qa import compliance
 from .sampling import as_quarter, select_services
 from .scope import scoped_metrics
-from .stats import NO_CLEAR_CHANGE, describe_change, exact_test, needs_exact, newcombe_difference
+from .stats import (
+    NO_CLEAR_CHANGE,
+    SMALL_CHANGE,
+    TOO_FEW,
+    describe_change,
+    exact_test,
+    needs_exact,
+    newcombe_difference,
+    no_change_reason,
+)
 
-__all__ = ["CANNOT_COMPARE", "COMPARE_COLUMNS", "NOT_TESTED", "compare"]
+__all__ = ["CANNOT_COMPARE", "COMPARE_COLUMNS", "NOT_TESTED", "compare", "points_text"]
 
 CANNOT_COMPARE = "cannot compare"
 NOT_TESTED = "not tested"
@@ -197,10 +209,8 @@ def _judge(table: pd.DataFrame, first: Period, second: Period) -> pd.DataFrame:
     claimed = tested & (change != NO_CLEAR_CHANGE)
     withheld = claimed & small & ~(p_value < ALPHA)
     change[withheld] = NO_CLEAR_CHANGE
-    reason[withheld] = [
-        f"the interval excludes 0 but Fisher's exact test does not confirm it (p = {p:.3f})"
-        for p in p_value[withheld]
-    ]
+    reason[tested] = _no_change_words(diff.low[tested], diff.high[tested], p_value[tested])
+    reason[claimed & ~withheld] = ""
     untested = both & ~proportion
     change[untested] = NOT_TESTED
     reason[untested] = np.where(
@@ -221,6 +231,46 @@ def _judge(table: pd.DataFrame, first: Period, second: Period) -> pd.DataFrame:
         default="",
     )
     return table
+
+
+def _no_change_words(low: np.ndarray, high: np.ndarray, p_value: np.ndarray) -> np.ndarray:
+    """Why no change is claimed, once and truly, with the interval: where it includes 0, too few
+    to tell or a small difference; where it excludes 0, the exact test that does not confirm it
+    (rows where a change is claimed get these words too and are blanked by the caller)."""
+    large = f"{SMALL_CHANGE * 100:g} points"
+    head = no_change_reason(low, high)
+    interval = (
+        "the 95% interval of the difference (" + points_text(low) + " to "
+        + points_text(high) + " points)"
+    )  # fmt: skip
+    p_text = np.char.mod("%.3f", np.nan_to_num(p_value)).astype(object)
+    return np.select(
+        [head == TOO_FEW, head != ""],
+        [
+            head + ": " + interval + f" includes 0 and changes of {large} or more",
+            head + ": " + interval + f" includes 0 but rules out a change of {large} or more",
+        ],
+        default=TOO_FEW + ": " + interval + " excludes 0, but Fisher's exact test, used for "
+        "counts this small, does not confirm a change (p = " + p_text + ")",
+    )
+
+
+def points_text(values) -> np.ndarray:
+    """Differences as signed percentage points ("+25", "−3"), whole where that shows them, with
+    up to 4 decimals where a difference other than 0 would round to 0 ("+0.04"): an interval
+    end never looks like 0 when it is not."""
+    points = np.atleast_1d(np.asarray(values, dtype=float)) * 100
+    decimals = np.zeros(points.shape, dtype=np.int64)
+    shown = np.round(points)
+    for places in (1, 2, 3, 4):
+        hidden = (shown == 0) & (points != 0)
+        decimals[hidden] = places
+        shown = np.where(hidden, np.round(points, places), shown)
+    text = np.full(points.shape, "", dtype=object)
+    for places in np.unique(decimals):
+        rows = (decimals == places) & ~np.isnan(points)
+        text[rows] = np.char.mod(f"%+.{places}f", points[rows]).astype(object)
+    return np.char.replace(text.astype(str), "-", "−").astype(object)
 
 
 def _exact(tested: np.ndarray, numbers: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

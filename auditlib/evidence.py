@@ -11,7 +11,7 @@ support:
 - before/after sentences say "rose" or "fell" only where
   :func:`auditlib.compare.compare` does (the interval of the difference
   excludes 0 and, for small counts, Fisher's exact test agrees); otherwise
-  "no clear change (n too small to tell)" with the interval, or "cannot
+  "no clear change" with the one reason that applies and the interval, or "cannot
   compare" with the reason; counts and means are given without a verdict;
 - sentences carry service names, never person or staff ids or free text;
   for the ``public`` audience any count from 1 to 7 (or a total that would
@@ -29,7 +29,7 @@ from datetime import date
 import pandas as pd
 
 from ._words import STATUS_WORDS, percent
-from .compare import CANNOT_COMPARE, NOT_TESTED, compare
+from .compare import CANNOT_COMPARE, NOT_TESTED, compare, points_text
 from .dataset import Dataset
 from .grid import grid_totals, self_score_grid
 from .metrics import METRICS
@@ -270,14 +270,13 @@ class _Facts:
         b, a = self._plain(row, "before"), self._plain(row, "after")
         if self.public and "not published" in b + a:
             return f"{label}, {before} against {after}: not published (a count from 1 to 7)."
-        low, high = _points(row["diff_low"]), _points(row["diff_high"])
-        interval = f"95% interval of the difference {low} to {high} points"
         if row["change"] == NO_CLEAR_CHANGE:
-            why = f"; {row['reason']}" if row["reason"] else ""
             return (
                 f"{label}: {b} in {before} and {a} in {after}, no clear change "
-                f"(n too small to tell: the {interval} includes 0{why}; {source})."
+                f"({row['reason']}; {source})."
             )
+        low, high = _points(row["diff_low"]), _points(row["diff_high"])
+        interval = f"95% interval of the difference {low} to {high} points"
         verb = str(row["change"]).split()[0]  # "rose" or "fell"
         return (
             f"{label} {verb} from {b} in {before} to {a} in {after} "
@@ -320,7 +319,8 @@ class _Facts:
             return f"{label}: cannot compare with {self.baseline.label} ({row['reason']})"
         b, a = self._plain(row, "before"), self._plain(row, "after")
         if row["change"] == NO_CLEAR_CHANGE:
-            return f"{label}: {b} in {self.baseline.label}, {a} now: {NO_CLEAR_CHANGE}"
+            why = str(row["reason"]).split(":")[0]  # "too few to tell" or "a small difference..."
+            return f"{label}: {b} in {self.baseline.label}, {a} now: {NO_CLEAR_CHANGE} ({why})"
         verb = str(row["change"]).split()[0]
         return f"{label} {verb} from {b} in {self.baseline.label} to {a}"
 
@@ -359,10 +359,8 @@ def _percent(value: float) -> str:
 
 
 def _points(value: float) -> str:
-    """A difference in percentage points, signed; one decimal where whole points would show 0."""
-    points = value * 100
-    text = f"{points:+.0f}" if round(points) != 0 or points == 0 else f"{points:+.1f}"
-    return text.replace("-", "−")
+    """A difference in signed percentage points, never shown as 0 unless it is (``points_text``)."""
+    return str(points_text([value])[0])
 
 
 def _capital(text: str) -> str:

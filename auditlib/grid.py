@@ -26,6 +26,7 @@ from ._words import STATUS_WORDS, count_of, join, percent
 from .contract import DIMENSIONS
 from .dataset import Dataset
 from .errors import DatasetError, Problem
+from .metrics import METRICS
 from .periods import Period
 from .qa import compliance
 from .rubric import GRID_WORDING, Condition, Rubric, load_rubric
@@ -81,9 +82,11 @@ def self_score_grid(
     (0-2 by the rubric, missing with "no evidence" in ``evidence_note`` when
     none of the dimension's sources has data); ``evidence`` (the values the
     rule read, with their n); ``rule`` (the rule in words); ``over_claim``
-    (claimed above evidenced) with ``shortfall`` (the evidence that falls
-    short); ``finding`` (over-claim, under-claim, matches, claimed without
-    evidence, not self-assessed); then the service's totals: out of 20, how
+    (claimed above evidenced, and the evidence that exists contradicts the
+    claim) with ``shortfall`` (the evidence that falls short or, for a claim
+    not yet evidenced, what is missing or pending); ``finding`` (over-claim,
+    not yet evidenced, under-claim, matches, no evidence, not
+    self-assessed); then the service's totals: out of 20, how
     many dimensions each covers, the ``target`` and ``met_target`` (missing
     when dimensions without evidence leave it open; ``target_note`` says).
     ``rubric`` is a :class:`Rubric` or a rubric file (the default rubric
@@ -102,7 +105,8 @@ def self_score_grid(
         metric_ids=rubric.metric_ids(),
         metrics=metrics,
     )
-    sources = _evidence_sources(dataset, period, rubric, chosen, metrics)
+    unfinished = period.end > (as_of or date.today())
+    sources = _evidence_sources(dataset, period, rubric, chosen, metrics, unfinished)
     claimed = _claims(dataset, period, chosen)
     frames = [_dimension(d, rubric, sources, claimed[d]) for d in DIMENSIONS]
     grid = pd.concat(frames, ignore_index=True)
@@ -127,11 +131,17 @@ def _evidence_sources(
     rubric: Rubric,
     services: list[str],
     metrics: pd.DataFrame,
+    unfinished: bool,
 ) -> dict[str, pd.DataFrame]:
     """Every source the rubric reads, one frame per :attr:`Condition.key`, in ``services`` order.
 
-    Each frame has ``numerator``, ``denominator``, ``value`` and ``status``
-    (``ok`` where there is a value, else the metric's or QA result's reason).
+    Each frame has ``numerator``, ``denominator``, ``value``, ``pending``,
+    ``status`` (``ok`` where there is a value, else the metric's or QA
+    result's reason; ``pending`` where nothing is due yet but items are
+    pending, e.g. monthly coverage mid-quarter) and ``low`` and ``high``, the
+    least and most the value can still become: a proportion's pending items
+    may all fail or all succeed; a count keeps growing until the quarter
+    (``unfinished`` at the as-of date) is over.
     Metrics come from ``metrics``, QA results from one
     :func:`auditlib.qa.compliance` call; a QA dimension pools met and
     applicable files over the checklist criteria that feed it.
@@ -140,9 +150,17 @@ def _evidence_sources(
     by_metric = metrics.set_index(["metric_id", "scope"])
     for metric_id in rubric.metric_ids():
         rows = by_metric.loc[metric_id].reindex(services)
-        frames[f"metric:{metric_id}"] = _source(
-            rows["numerator"], rows["denominator"], rows["value"], rows["status"]
-        )
+        pending = rows["pending"].to_numpy(dtype=float, na_value=0)
+        status = rows["status"].where(~(rows["status"].eq("none_due") & (pending > 0)), "pending")
+        source = _source(rows["numerator"], rows["denominator"], rows["value"], status, pending)
+        kind = METRICS[metric_id].kind
+        if kind == "proportion":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                source["low"] = source["numerator"] / (source["denominator"] + pending)
+                source["high"] = (source["numerator"] + pending) / (source["denominator"] + pending)
+        elif kind == "count" and unfinished:
+            source["high"] = np.inf
+        frames[f"metric:{metric_id}"] = source
     if rubric.uses_qa():
         qa = compliance(dataset, period, checklist=rubric.checklist, services=services)
         qa = qa[qa["scope"] != "ALL"]
@@ -174,14 +192,17 @@ def _evidence_sources(
     return frames
 
 
-def _source(numerator, denominator, value, status) -> pd.DataFrame:
+def _source(numerator, denominator, value, status, pending=0) -> pd.DataFrame:
     status = pd.Series(np.asarray(status, dtype=object)).fillna("no_data").to_numpy()
     return pd.DataFrame(
         {
             "numerator": np.asarray(numerator, dtype=float),
             "denominator": np.asarray(denominator, dtype=float),
             "value": np.asarray(value, dtype=float),
+            "pending": np.broadcast_to(np.asarray(pending, dtype=float), len(status)),
             "status": status,
+            "low": np.asarray(value, dtype=float),
+            "high": np.asarray(value, dtype=float),
         }
     )
 
@@ -257,11 +278,18 @@ def _dimension(
     )
     wording = np.array(GRID_WORDING[dimension], dtype=object)
     claim = claimed.to_numpy(dtype=float, na_value=np.nan)
-    both = ~np.isnan(claim) & any_data
-    over = both & (claim > score)
+    known = ~np.isnan(claim)
+    above = known & (claim > score)
+    contradicted, why = _against_claim(dimension, rubric, sources, texts, claim)
+    over = above & contradicted
+    safe_claim = np.nan_to_num(claim).astype(np.int64)
+    claims = "claims " + safe_claim.astype(str).astype(object) + " (" + wording[safe_claim] + ")"
+    supports = np.where(contradicted, ", the evidence supports ", ", the evidence so far supports ")
+    supports = supports.astype(object) + score.astype(str).astype(object) + " (" + wording[score]
+    shortfall = claims + np.where(any_data, supports + ")", "") + ": " + why
     finding = np.select(
-        [np.isnan(claim), ~any_data, over, both & (claim < score)],
-        ["not self-assessed", "claimed, no evidence", "over-claim", "under-claim"],
+        [~known, over, above, ~any_data, claim < score],
+        ["not self-assessed", "over-claim", "not yet evidenced", "no evidence", "under-claim"],
         default="matches",
     )
     return pd.DataFrame(
@@ -269,53 +297,74 @@ def _dimension(
             "service_id": claimed.index.to_numpy(dtype=object),
             "dimension": dimension,
             "claimed": claimed.to_numpy(),
-            "claimed_note": np.where(np.isnan(claim), claimed.attrs.get("missing", ""), ""),
+            "claimed_note": np.where(known, "", claimed.attrs.get("missing", "")),
             "evidenced": evidenced,
             "evidenced_words": np.where(any_data, wording[score], ""),
             "evidence_note": note,
             "evidence": evidence,
             "rule": rubric.rule_words(dimension),
             "over_claim": over,
-            "shortfall": np.where(
-                over, _shortfall(dimension, rubric, sources, texts, claim, score), ""
-            ),
+            "shortfall": np.where(above, shortfall, ""),
             "finding": finding,
         }
     )
 
 
-def _shortfall(dimension, rubric, sources, texts, claim, score) -> np.ndarray:
-    """Why the evidence falls short of each service's claim, in words."""
-    wording = np.array(GRID_WORDING[dimension], dtype=object)
+def _against_claim(dimension, rubric, sources, texts, claim) -> tuple[np.ndarray, np.ndarray]:
+    """Whether the evidence that exists contradicts each claim, and the shortfall in words.
+
+    A claim is contradicted when every rubric entry that would give it (or
+    more) has a condition whose data exists and falls short, and would fall
+    short even if every pending item went the claim's way. Otherwise some
+    entry could still be met once its missing or pending sources arrive: the
+    claim is not yet evidenced, and the words name what is missing.
+    """
     safe_claim = np.nan_to_num(claim).astype(np.int64)
-    head = (
-        "claims "
-        + safe_claim.astype(str).astype(object)
-        + " ("
-        + wording[safe_claim]
-        + "), the evidence supports "
-        + score.astype(str).astype(object)
-        + " ("
-        + wording[score]
-        + "): "
-    )
-    why = np.full(len(claim), "", dtype=object)
+    n = len(claim)
+    contradicted = np.zeros(n, dtype=bool)
+    why = np.full(n, "", dtype=object)
     for wanted in (1, 2):
         levels = [level for level in rubric.rules[dimension] if level.score >= wanted]
-        options = [
-            join([_failure(c, sources[c.key], texts[c.key]) for c in level.require], " and ")
-            for level in levels
-        ]
-        reasons = join(options, "; or ") if options else np.full(len(claim), "no rule gives it")
+        if not levels:
+            reasons, against = np.full(n, f"no rule of the rubric gives {wanted}"), False
+        else:
+            against = np.ones(n, dtype=bool)
+            falls_short, missing = [], []
+            for level in levels:
+                checks = [_check(c, sources[c.key], texts[c.key]) for c in level.require]
+                failed = np.logical_or.reduce([fails for fails, _, _ in checks])
+                against &= failed
+                falls_short.append(join([words for _, words, _ in checks], " and "))
+                absent = join([gap for _, _, gap in checks], " and ")
+                missing.append(np.where(failed, "", absent))
+            reasons = np.where(
+                against,
+                join(falls_short, "; or "),
+                "not yet evidenced: " + join(missing, "; or "),
+            )
+        contradicted = np.where(safe_claim == wanted, against, contradicted)
         why = np.where(safe_claim == wanted, reasons, why)
-    return head + why
+    return contradicted, why
 
 
-def _failure(condition: Condition, source: pd.DataFrame, text: np.ndarray) -> np.ndarray:
-    """The condition's evidence where it does not hold (with what it needs), else ``""``."""
+def _check(condition: Condition, source: pd.DataFrame, text: np.ndarray):
+    """One condition per service: whether its data exists and falls short for good, and in words
+    the evidence that does not hold (with what it needs; ``""`` where it holds) and what is
+    missing or still open (``""`` where the data is in)."""
     ok = source["status"].to_numpy() == "ok"
     holds = ok & condition.holds(source["value"].to_numpy())
-    return np.where(holds, "", np.where(ok, text + ", needs " + condition.need(), text))
+    best = source["high" if condition.bound == "at_least" else "low"].to_numpy()
+    open_ = ok & ~holds & condition.holds(best)
+    short = text + ", needs " + condition.need()
+    pending = np.nan_to_num(source["pending"].to_numpy()).astype(np.int64).astype(str)
+    still = np.where(
+        source["pending"].to_numpy() > 0,
+        " (" + pending.astype(object) + " still pending)",
+        " (the quarter is not over)",
+    )
+    gap = np.where(open_, short + still, np.where(ok, "", text))
+    words = np.where(holds, "", np.where(ok & ~open_, short, gap))
+    return ok & ~holds & ~open_, words, gap
 
 
 def _source_text(condition: Condition, source: pd.DataFrame, criteria) -> np.ndarray:
@@ -333,6 +382,12 @@ def _source_text(condition: Condition, source: pd.DataFrame, criteria) -> np.nda
         shown = pd.Series(value).map("{:.1f}".format).to_numpy(dtype=object)
         shown = shown + " (n = " + n.astype(object) + ")"
     status = source["status"].map(STATUS_WORDS).fillna("").to_numpy(dtype=object)
+    pending = np.nan_to_num(source["pending"].to_numpy()).astype(np.int64).astype(str)
+    status = np.where(
+        source["status"].to_numpy() == "pending",
+        "pending (" + pending.astype(object) + " not yet due at the as-of date)",
+        status,
+    )
     return np.where(
         source["status"].to_numpy() == "ok", label + ": " + shown, label + ": " + status
     )

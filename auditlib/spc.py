@@ -54,6 +54,10 @@ Choices where NHSRplotthedots is silent or differs, and why:
 * The p-chart (not in NHSRplotthedots) has centre p-bar = sum(x) / sum(n) over
   the baseline and limits p-bar +/- 3 sqrt(p-bar (1 - p-bar) / n_i) from each
   point's own n, clipped to [0, 1]; the same four rules apply.
+* **Limits within the measure's range**: with ``lower_bound`` / ``upper_bound``
+  (e.g. 0-1 for a proportion, 1-5 for a score, 0 for a count) limits and the
+  2-sigma band are clipped to them (NHSRplotthedots does not truncate), so no
+  chart shows a limit the measure cannot reach.
 
 Every calculation is a whole-table numpy operation over all series at once, so
 thousands of series take well under a second or two.
@@ -195,6 +199,8 @@ def spc(
     two_in_three_counts_beyond_limits: bool = True,
     screen_outliers: bool = False,
     min_points: int = MIN_POINTS,
+    lower_bound: float | str | pd.Series | Mapping | None = None,
+    upper_bound: float | str | pd.Series | Mapping | None = None,
 ) -> SpcResult:
     """SPC for one or many series at once: limits, special-cause rules and verdicts.
 
@@ -218,7 +224,11 @@ def spc(
     observed points only.  Two-in-three counts points beyond the process limits
     (Making Data Count advice) unless ``two_in_three_counts_beyond_limits`` is
     False (NHSRplotthedots 0.2.2).  Moving ranges are not screened for outliers
-    unless ``screen_outliers`` (NHSRplotthedots' default).  See the module
+    unless ``screen_outliers`` (NHSRplotthedots' default).  ``lower_bound`` and
+    ``upper_bound`` (given like ``target``) are the measure's possible range,
+    e.g. 0 and 1 for a proportion, 1 and 5 for a 1-5 score: limits and the
+    near-limit band are clipped to it, so a chart never shows a limit the
+    measure cannot reach (a p-chart is always clipped to 0-1).  See the module
     docstring for every choice and why.
 
     Returns an :class:`SpcResult`: ``points`` (per row: ``missing``, ``segment``,
@@ -307,10 +317,13 @@ def spc(
     if isinstance(target, str) and target not in data.columns:
         raise SpcError(f"target {target!r} is not a column of data (give a number or a column)")
     targets = _per_series(target, "target", sorted_data, sid, keys, by_cols, order, data.index)
-    target_s = np.array(
-        [np.nan if (t is _MISSING or t is None or pd.isna(t)) else float(t) for t in targets],
-        dtype=float,
-    )
+    target_s = _floats_per_series(targets)
+    bounds = [
+        _floats_per_series(
+            _per_series(bound, name, sorted_data, sid, keys, by_cols, order, data.index)
+        )
+        for bound, name in ((lower_bound, "lower_bound"), (upper_bound, "upper_bound"))
+    ]
 
     seg_local = _segments(rebase, sorted_data, x, sid, pos, starts, counts, keys, by_cols)
     new_group = np.ones(m, dtype=bool)
@@ -356,6 +369,9 @@ def spc(
             lpl = np.maximum(centre - 3 * sigma, 0.0)
             near_upper = np.minimum(centre + 2 * sigma, 1.0)
             near_lower = np.maximum(centre - 2 * sigma, 0.0)
+        low_bound, high_bound = bounds[0][sid], bounds[1][sid]
+        lpl, near_lower = (np.where(v < low_bound, low_bound, v) for v in (lpl, near_lower))
+        upl, near_upper = (np.where(v > high_bound, high_bound, v) for v in (upl, near_upper))
 
     # ---- the rules, on observed points only ----------------------------------------
     flags = _rules(
@@ -691,6 +707,14 @@ def _numeric(column: pd.Series, name: str) -> np.ndarray:
 
 def _key_text(keys: pd.DataFrame, i: int) -> str:
     return str(tuple(keys.iloc[i])) if len(keys.columns) else "(the only series)"
+
+
+def _floats_per_series(values: list) -> np.ndarray:
+    """Per-series numbers from :func:`_per_series`, NaN where none was given."""
+    return np.array(
+        [np.nan if (v is _MISSING or v is None or pd.isna(v)) else float(v) for v in values],
+        dtype=float,
+    )
 
 
 def _per_series(spec, what, sorted_data, sid, keys, by, order, index) -> list:

@@ -33,6 +33,9 @@ __all__ = [
     "NO_CLEAR_CHANGE",
     "NO_DATA",
     "ROSE",
+    "SMALL_CHANGE",
+    "SMALL_DIFFERENCE",
+    "TOO_FEW",
     "Difference",
     "LqasRule",
     "describe_change",
@@ -42,6 +45,7 @@ __all__ = [
     "lqas_sentence",
     "needs_exact",
     "newcombe_difference",
+    "no_change_reason",
     "sample_size_for_precision",
     "sample_size_for_rule",
     "wilson_interval",
@@ -49,7 +53,12 @@ __all__ = [
 
 ROSE = "rose"
 FELL = "fell"
-NO_CLEAR_CHANGE = "no clear change (n too small to tell)"
+NO_CLEAR_CHANGE = "no clear change"
+TOO_FEW = "too few to tell"
+SMALL_DIFFERENCE = "a small difference the interval cannot separate from 0"
+SMALL_CHANGE = 0.10
+"""A change of 10 percentage points is one an audit would act on: an interval of the difference
+that includes 0 but rules out changes this large shows a small difference, not too few files."""
 NO_DATA = "no data to compare"
 MEETS_TARGET = "meets target"
 BELOW_TARGET = "below target"
@@ -242,8 +251,8 @@ def describe_change(diff_low: Any, diff_high: Any, higher_is_better: bool | None
     """The words for a before/after difference, which follow its interval and nothing else.
 
     "rose" only where the whole interval of the difference is above 0,
-    "fell" only where it is below 0; otherwise "no clear change (n too
-    small to tell)", and "no data to compare" where a limit is NaN. With
+    "fell" only where it is below 0; otherwise "no clear change" (why:
+    :func:`no_change_reason`), and "no data to compare" where a limit is NaN. With
     ``higher_is_better`` True (the default) or False the direction is
     judged too: "rose (better)", "fell (worse)", or the reverse for a
     measure where lower is better; with None the bare "rose" / "fell".
@@ -265,6 +274,29 @@ def describe_change(diff_low: Any, diff_high: Any, higher_is_better: bool | None
         ).astype(object)
     if template is not None:
         return pd.Series(words, index=template.index, name="change", dtype=object)
+    return str(words.item()) if scalar else words
+
+
+def no_change_reason(diff_low: Any, diff_high: Any) -> Any:
+    """Why an interval of the difference that includes 0 shows no clear change (quality.md).
+
+    :data:`TOO_FEW` ("too few to tell") where the interval still allows a
+    change of :data:`SMALL_CHANGE` (10 points) or more either way: the
+    numbers are too few to say whether anything changed. Otherwise
+    :data:`SMALL_DIFFERENCE`: the interval rules out a change that large, so
+    any real difference is small. ``""`` where the interval excludes 0 or a
+    limit is NaN. Arrays and Series element by element, like
+    :func:`describe_change`.
+    """
+    template, scalar = _template(diff_low, diff_high), _is_scalar(diff_low, diff_high)
+    low, high = np.broadcast_arrays(_floats(diff_low), _floats(diff_high))
+    with np.errstate(invalid="ignore"):
+        includes = (low <= 0) & (high >= 0)
+        wide = (low <= -SMALL_CHANGE) | (high >= SMALL_CHANGE)
+    words = np.select([includes & wide, includes], [TOO_FEW, SMALL_DIFFERENCE], default="")
+    words = words.astype(object)
+    if template is not None:
+        return pd.Series(words, index=template.index, name="reason", dtype=object)
     return str(words.item()) if scalar else words
 
 

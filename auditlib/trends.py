@@ -24,6 +24,7 @@ means and counts stay on XmR charts.  See ``docs/trends.md``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -80,11 +81,20 @@ SUMMARY_COLUMNS = [
     "lpl",
     "upl",
     "variation",
+    "recent_special_cause",
     "target",
     "assurance",
     "warning",
 ]
 """The columns of :func:`trend_summary`: one row per scope and metric."""
+
+MAX_MONTHS = 120
+"""The longest window a trend may ask for: 10 years of months."""
+RECENT_MONTHS = 6
+"""Special-cause months this recent are named in words beside the latest month's verdict."""
+_RANGE = {"proportion": (0.0, 1.0), "mean": (1.0, 5.0), "count": (0.0, np.nan)}
+"""Each kind's possible values: SPC limits are clipped to them (the one mean is a 1-5 score)."""
+_CAUSE_WORDS = {"improvement": "improvement", "concern": "concern", "neither": "special cause"}
 
 _BY = ["scope", "metric_id"]
 _X = "month"
@@ -96,8 +106,10 @@ _CHART_WORDS = {
 
 def trend_months(end: Period, months: int = 24) -> list[Period]:
     """The ``months`` calendar months ending with the last month of ``end``, in order."""
-    if isinstance(months, bool) or int(months) != months or months < 2:
-        raise SpcError(f"months must be a whole number of at least 2, not {months!r}")
+    if isinstance(months, bool) or int(months) != months or not 2 <= months <= MAX_MONTHS:
+        raise SpcError(
+            f"months must be a whole number from 2 to {MAX_MONTHS} (10 years), not {months!r}"
+        )
     last = period_containing(end.end, "month", end.financial)
     first = pd.Timestamp(last.start) - pd.DateOffset(months=int(months) - 1)
     starts = pd.date_range(first, periods=int(months), freq="MS")
@@ -182,6 +194,8 @@ def metric_trends(
                     target=target,
                     fix_after_n_points=fix_after_n_points,
                     rebase=rebase,
+                    lower_bound=_bound(wanted, 0),
+                    upper_bound=_bound(wanted, 1),
                 )
             )
     names = _scope_names(dataset, chosen)
@@ -242,6 +256,7 @@ def trend_chart(
         subtitle=subtitle,
         value_label=_value_label(info.kind),
         percent=info.kind == "proportion",
+        n="denominator" if info.kind != "count" else None,
     )
 
 
@@ -256,7 +271,8 @@ def trend_charts(
 
     ``scopes`` picks service ids (and/or ``ALL``); a mapping of them to names
     also sets the name in each title.  Default: every scope in ``result``.
-    Files are named ``<scope>_<metric_id>.png`` and each is written
+    Files are named ``<scope>_<metric_id>.png`` (ids that differ only in
+    punctuation or case get a fingerprint of the id added) and each is written
     atomically, so an interrupted run never leaves half a chart.  Returns the
     paths written, in the order of the summary.
     """
@@ -275,17 +291,61 @@ def trend_charts(
     rows = summary[summary["scope"].isin(wanted)]
     positions = result.points.groupby(_BY, sort=False).indices  # one pass, not one per chart
     out = Path(out_dir)
+    stems = _file_stems(list(dict.fromkeys(rows["scope"])))
     written = []
     for scope, metric_id in zip(rows["scope"], rows["metric_id"], strict=True):
         points = result.points.iloc[positions[(scope, metric_id)]]
         fig = trend_chart(result, scope, metric_id, name=names.get(scope), points=points)
-        path = out / f"{_slug(scope)}_{metric_id}.png"
+        path = out / f"{stems[scope]}_{metric_id}.png"
         atomic_write(path, lambda temporary, fig=fig: fig.savefig(temporary, format="png", dpi=dpi))
         written.append(path)
     return written
 
 
 # ---- helpers ----------------------------------------------------------------------------------
+
+
+def _bound(metric_ids: Sequence[str], end: int) -> pd.Series:
+    """Each metric's lowest (``end`` 0) or highest (1) possible value, for clipping limits."""
+    values = {m: _RANGE[METRICS[m].kind][end] for m in metric_ids}
+    return pd.Series(values, dtype=float).rename_axis("metric_id")
+
+
+def _recent_special_cause(points: pd.DataFrame, summary: pd.DataFrame, last: date) -> pd.Series:
+    """Per summary row, the special-cause months of the last :data:`RECENT_MONTHS` in words,
+    e.g. "concern in Jul 2026 and Aug 2026", so a chart captioned by its latest point still
+    names a slip the month before."""
+    since = pd.Timestamp(last) - pd.DateOffset(months=RECENT_MONTHS - 1)
+    flagged = points[(points[_X] >= since) & points["special_cause"].notna()]
+    words = flagged["special_cause"].map(_CAUSE_WORDS)
+    months = flagged[_X].dt.strftime("%b %Y")
+    grouped = months.groupby([flagged["scope"], flagged["metric_id"], words], sort=False)
+    listed = grouped.agg(_and_list)
+    phrases = listed.index.get_level_values(2).to_numpy(dtype=object) + " in " + listed.to_numpy()
+    by_cause = pd.Series(phrases, index=listed.index.droplevel(2), dtype=object)
+    text = by_cause.groupby(level=[0, 1], sort=False).agg("; ".join)
+    keys = pd.MultiIndex.from_frame(summary[_BY])
+    found = text.reindex(keys).to_numpy(dtype=object)
+    none = np.where(
+        summary["n_points"].to_numpy() > 0, f"none in the last {RECENT_MONTHS} months", "no data"
+    )
+    return pd.Series(np.where(pd.isna(found), none, found), index=summary.index, dtype=object)
+
+
+def _and_list(items: pd.Series) -> str:
+    """``"Jul 2026"``, ``"Jul 2026 and Aug 2026"``, ``"May 2026, Jul 2026 and Aug 2026"``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _file_stems(scopes: Sequence[str]) -> dict[str, str]:
+    """A file-name-safe stem per scope id, unique: ids that differ only in punctuation
+    (``S 001`` and ``S-001``) get a short fingerprint of the id each, so no chart is lost."""
+    stems = pd.Series({scope: _slug(scope) for scope in scopes}, dtype=object)
+    clash = stems.duplicated(keep=False) | stems.str.lower().duplicated(keep=False)
+    for scope in stems.index[clash]:
+        stems[scope] += "-" + hashlib.sha1(str(scope).encode("utf-8")).hexdigest()[:8]
+    return stems.to_dict()
 
 
 def _metric_ids(metrics: Sequence[str] | None) -> list[str]:
@@ -396,6 +456,7 @@ def _assemble(
     summary.insert(3, "label", summary["metric_id"].map({m: METRICS[m].label for m in wanted}))
     summary.insert(4, "kind", summary["metric_id"].map({m: METRICS[m].kind for m in wanted}))
     summary.insert(5, "months", len(window))
+    summary["recent_special_cause"] = _recent_special_cause(points, summary, window[-1].start)
 
     settings = dict(parts[0].settings)
     settings.update(

@@ -10,11 +10,11 @@ import io
 
 import pandas as pd
 import pytest
-from grid_fixtures import AS_OF, BEFORE, QUARTER, compare_dataset, load
+from grid_fixtures import AS_OF, BEFORE, QUARTER, _responses, compare_dataset, csv, load
 
 from auditlib.charts import compare_chart
 from auditlib.cli import main
-from auditlib.compare import CANNOT_COMPARE, COMPARE_COLUMNS, NOT_TESTED, compare
+from auditlib.compare import CANNOT_COMPARE, COMPARE_COLUMNS, NOT_TESTED, compare, points_text
 from auditlib.errors import CompareError, PeriodError
 from auditlib.stats import NO_CLEAR_CHANGE
 
@@ -70,7 +70,12 @@ def test_newcombe_9_of_10_against_3_of_10_with_fisher_for_small_counts(table):
 def test_no_clear_change_where_the_interval_crosses_zero(table):
     r = row(table, "S-ENG", "summaries_5wd")  # 2 of 3, then 3 of 4
     assert r["diff_low"] < 0 < r["diff_high"]
-    assert r["change"] == NO_CLEAR_CHANGE == "no clear change (n too small to tell)"
+    assert r["change"] == NO_CLEAR_CHANGE == "no clear change"
+    low, high = points_text([r["diff_low"], r["diff_high"]])
+    assert r["reason"] == (
+        f"too few to tell: the 95% interval of the difference ({low} to {high} points) "
+        "includes 0 and changes of 10 points or more"
+    )
 
 
 def test_no_change_claimed_where_the_exact_test_disagrees_with_the_interval(table):
@@ -78,7 +83,42 @@ def test_no_change_claimed_where_the_exact_test_disagrees_with_the_interval(tabl
     assert r["diff_low"] > 0
     assert r["exact_p"] == pytest.approx(1 / 3)
     assert r["change"] == NO_CLEAR_CHANGE
-    assert "Fisher's exact test does not confirm it (p = 0.333)" in r["reason"]
+    # Wilson 2/2: 0.3424 to 1; 0/2: 0 to 0.6576; Newcombe: 1 - sqrt(0.6576^2 + 0.6576^2) = 0.070
+    assert r["reason"] == (
+        "too few to tell: the 95% interval of the difference (+7 to +100 points) excludes 0, "
+        "but Fisher's exact test, used for counts this small, does not confirm a change "
+        "(p = 0.333)"
+    )
+
+
+def test_a_small_difference_on_a_large_sample_is_not_called_too_few_to_tell(tmp_path):
+    # 600 of 1000 agree in Q1, 640 of 1000 in Q2. By hand (z = 1.96): Wilson 0.6098 to 0.6692
+    # and 0.5693 to 0.6299; Newcombe 0.04 -/+ sqrt(0.0302^2 + 0.0299^2), sqrt(0.0292^2 +
+    # 0.0307^2) = -0.0025 to +0.0823: includes 0, but rules out a change of 10 points.
+    experience = csv(
+        "response_id,service_id,respondent,response_date,feel_involved,theme",
+        _responses("S-ENG", "2026-05-12", 600, 1000, 0)
+        + _responses("S-ENG", "2026-08-12", 640, 1000, 1000),
+    )
+    dataset = load(compare_dataset(tmp_path / "d", experience=experience))
+    r = row(compare(dataset, BEFORE, QUARTER, as_of=AS_OF), "S-ENG", "feel_involved_agree")
+    assert (round(r["diff_low"], 4), round(r["diff_high"], 4)) == (-0.0025, 0.0823)
+    assert r["change"] == NO_CLEAR_CHANGE
+    assert r["reason"] == (
+        "a small difference the interval cannot separate from 0: the 95% interval of the "
+        "difference (−0.3 to +8 points) includes 0 but rules out a change of 10 points or more"
+    )
+
+
+def test_points_never_show_an_interval_end_as_0_when_it_is_not():
+    assert list(points_text([0.253, 0.0004, -0.0031, 0.0, -0.2, float("nan")])) == [
+        "+25",
+        "+0.04",
+        "−0.3",
+        "+0",
+        "−20",
+        "",
+    ]
 
 
 def test_cannot_compare_where_a_period_has_no_value(table):

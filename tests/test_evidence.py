@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 import pytest
-from grid_fixtures import AS_OF, BEFORE, QUARTER, compare_dataset, load
+from grid_fixtures import AS_OF, BEFORE, QUARTER, compare_dataset, csv, load
 
 from auditlib.evidence import assured_involvement_paragraph, evidence_statements
 
@@ -63,10 +63,36 @@ def test_rose_only_where_the_interval_of_the_difference_excludes_zero(statements
 
 def test_no_clear_change_where_the_interval_crosses_zero(statements):
     text = sentence(statements, "change", "summaries_5wd")
-    assert "no clear change (n too small to tell" in text
+    assert "no clear change (too few to tell: the 95% interval of the difference" in text
     assert "2 of 3 in 2026/27 Q1" in text and "4 of 5 in 2026/27 Q2" in text
-    assert re.search(r"interval of the difference −\d+ to \+\d+ points includes 0", text)
+    assert re.search(r"interval of the difference \(−\d+ to \+\d+ points\) includes 0", text)
     assert "rose" not in text and "fell" not in text
+    assert text.count("interval") == 1
+
+
+def test_a_change_the_exact_test_withholds_is_explained_once_and_truly(tmp_path):
+    # Q07 at Oak: 0 of 2 files in Q1, 2 of 2 in Q2: Newcombe +7 to +100 points excludes 0, but
+    # Fisher's exact test gives p = 1/3, so no change is claimed -- and the sentence says why.
+    audits = csv(
+        "quarter,person_id,criterion_id,result,auditor,audit_date,note",
+        [
+            (BEFORE, "P-1", "Q07", "not_met", "A-1", "2026-07-05", None),
+            (BEFORE, "P-4", "Q07", "not_met", "A-1", "2026-07-05", None),
+            (QUARTER, "P-1", "Q07", "met", "A-1", "2026-10-05", None),
+            (QUARTER, "P-4", "Q07", "met", "A-1", "2026-10-05", None),
+        ],
+    )
+    dataset = load(compare_dataset(tmp_path / "d", file_audits=audits))
+    text = sentence(
+        evidence_statements(dataset, QUARTER, baseline=BEFORE, as_of=AS_OF), "change", "Q07"
+    )
+    assert (
+        "0 of 2 in 2026/27 Q1 (1 Apr 2026 – 30 Jun 2026) and 2 of 2 in 2026/27 Q2 "
+        "(1 Jul 2026 – 30 Sep 2026), no clear change (too few to tell: the 95% interval of the "
+        "difference (+7 to +100 points) excludes 0, but Fisher's exact test, used for counts "
+        "this small, does not confirm a change (p = 0.333); ten-file QA" in text
+    )
+    assert "includes 0" not in text
 
 
 def test_cannot_compare_says_why(statements):
@@ -99,7 +125,7 @@ def test_the_assured_involvement_paragraph_has_four_dated_lines(dataset):
     assert "2 of 2 people had family or advocate input at a review" in lines[0]
     assert "(ten-file QA)" in lines[2] and "(dashboard data as of 20 Nov 2026)" in lines[2]
     assert (
-        "summaries sent within 5 working days: 2 of 3 in 2026/27 Q1, 4 of 5 now: no clear"
-        in (lines[3])
+        "summaries sent within 5 working days: 2 of 3 in 2026/27 Q1, 4 of 5 now: no clear change "
+        "(too few to tell)" in (lines[3])
     )
     assert "0 of 2 services evidenced the self-score grid's target of 17 of 20" in lines[3]

@@ -7,11 +7,12 @@ import os
 os.environ["MPLBACKEND"] = "Agg"
 
 import io
+from datetime import date
 from importlib import resources
 
 import pandas as pd
 import pytest
-from grid_fixtures import AS_OF, QUARTER, grid_dataset, load
+from grid_fixtures import AS_OF, BEFORE, QUARTER, csv, grid_dataset, load, meetings
 
 from auditlib.charts import grid_chart
 from auditlib.cli import main
@@ -102,8 +103,13 @@ def test_a_dimension_without_evidence_says_so_and_is_not_counted(grid):
     assert pd.isna(training["evidenced"])
     assert training["evidence_note"].startswith("no evidence: ")
     assert "staff with annual training in date: no data" in training["evidence_note"]
-    assert training["finding"] == "claimed, no evidence"
+    assert training["finding"] == "not yet evidenced"
     assert not training["over_claim"]
+    assert training["shortfall"] == (
+        "claims 2 (Annual + reflective supervision): not yet evidenced: "
+        "staff with annual training in date: no data in the dataset and "
+        "staff with reflective supervision every month: no data in the dataset"
+    )
     partly = cell(grid, "S-ENG", "meeting_cadence")
     assert partly["evidence_note"].startswith("partly evidenced: ten-file QA meeting_cadence")
 
@@ -193,7 +199,10 @@ def test_cli_grid_writes_the_table_and_refuses_a_bad_rubric(tmp_path, capsys):
     captured = capsys.readouterr()
     table = pd.read_csv(io.StringIO(captured.out))
     assert list(table.columns) == GRID_COLUMNS and len(table) == 20
-    assert "0 of 2 services evidence the target of 17; 2 over-claims flagged" in captured.err
+    assert (
+        "0 of 2 services evidence the target of 17; 2 over-claims flagged, "
+        "1 claims not yet evidenced" in captured.err
+    )
     assert main([*args, "--totals", "--format", "json"]) == 0
     assert '"dimensions_covered":5' in capsys.readouterr().out
     bad = tmp_path / "bad.toml"
@@ -211,3 +220,92 @@ def test_without_file_audits_the_qa_only_dimension_has_no_evidence_and_coverage_
     assert ig["evidence_note"] == "no evidence: ten-file QA Q11: no data in the dataset"
     totals = grid_totals(grid).iloc[0]
     assert (totals["evidenced_total"], totals["dimensions_covered"]) == (6, 4)
+
+
+# --------------------------------------------------------------------------- mid-quarter
+
+MID_QUARTER = date(2026, 8, 20)  # 2026/27 Q2 runs to 30 Sep: the quarter is not over
+
+
+def mid_quarter_grid(tmp_path, elm_pending: int) -> pd.DataFrame:
+    """Oak (P-1) has met in July and August, no deep-dive yet, one NI case sample so far. Elm
+    (P-2) has one summary, 10 working days late for the 5-day measure, and ``elm_pending``
+    reviews on Mon 17 Aug with no summary yet: their 5th working day is 24 Aug, after the
+    as-of date, so they are pending. The ten-file QA of this quarter has not happened."""
+    rows = [
+        ("M-1", "P-1", "2026-07-06", "2026-07-13", None),
+        ("M-2", "P-1", "2026-08-03", "2026-08-10", None),
+        ("M-3", "P-2", "2026-07-06", "2026-07-20", None),
+    ] + [(f"M-P{k}", "P-2", "2026-08-17", None, None) for k in range(elm_pending)]
+    governance = csv(
+        "event_id,service_id,event_date,kind,note",
+        [("G-1", "S-ENG", "2026-07-15", "ni_case_sample", None)],
+    )
+    audits = csv(
+        "quarter,person_id,criterion_id,result,auditor,audit_date,note",
+        [(BEFORE, "P-1", "Q02", "met", "A-1", "2026-07-05", None)],
+    )
+    claims = csv(
+        "service_id,quarter,dimension,score,rationale",
+        [
+            ("S-ENG", QUARTER, "meeting_cadence", 2, None),
+            ("S-ENG", QUARTER, "governance", 2, None),
+            ("S-SCT", QUARTER, "summaries", 2, None),
+            ("S-SCT", QUARTER, "training", 0, None),
+        ],
+    )
+    folder = grid_dataset(
+        tmp_path / f"mid{elm_pending}",
+        meetings=meetings(rows),
+        governance_events=governance,
+        file_audits=audits,
+        self_assessments=claims,
+    )
+    return self_score_grid(load(folder), QUARTER, as_of=MID_QUARTER)
+
+
+def test_mid_quarter_pending_or_missing_evidence_is_not_yet_evidenced_not_an_over_claim(tmp_path):
+    grid = mid_quarter_grid(tmp_path, elm_pending=9)
+    cadence = cell(grid, "S-ENG", "meeting_cadence")
+    assert (cadence["finding"], cadence["over_claim"]) == ("not yet evidenced", False)
+    # P-1 is supported all quarter, has met in July and August but not yet September, and has
+    # had no deep-dive: both coverage measures are pending for their one person.
+    assert cadence["shortfall"] == (
+        "claims 2 (Monthly mini + quarterly deep-dive): not yet evidenced: "
+        "people with a meeting every month: pending (1 not yet due at the as-of date) and "
+        "people with a deep-dive: pending (1 not yet due at the as-of date) and "
+        "ten-file QA meeting_cadence criteria (Q02, Q05, Q12): not audited this quarter"
+    )
+    # One NI case sample of the two a 2 needs, with six weeks of the quarter to go.
+    governance = cell(grid, "S-ENG", "governance")
+    assert (governance["evidenced"], governance["finding"]) == (1, "not yet evidenced")
+    assert governance["shortfall"] == (
+        "claims 2 (Dashboard + NI sampling), the evidence so far supports 1 (Report): "
+        "not yet evidenced: NI case samples at the service's site: 1, needs ≥ 2 "
+        "(the quarter is not over)"
+    )
+    # Elm: 0 of 1 within 5 working days, 9 pending: if all 9 go on time, 9 of 10 = 90%.
+    summaries = cell(grid, "S-SCT", "summaries")
+    assert (summaries["evidenced"], summaries["finding"]) == (1, "not yet evidenced")
+    assert summaries["shortfall"].endswith(
+        "not yet evidenced: summaries sent within 5 working days: 0% (0 of 1), "
+        "needs ≥ 90% (9 still pending)"
+    )
+    training = cell(grid, "S-SCT", "training")  # a claim of 0 with no staff data
+    assert (training["finding"], training["shortfall"]) == ("no evidence", "")
+    assert not grid["over_claim"].any()
+    texts = [t.get_text() for t in grid_chart(grid, "S-ENG").axes[0].texts]
+    assert texts.count("not yet evidenced") == 2  # meeting cadence and governance
+    assert not any(t.startswith("over-claim") for t in texts)
+
+
+def test_evidence_that_cannot_reach_the_claim_even_with_its_pending_items_is_an_over_claim(
+    tmp_path,
+):
+    # 0 of 1 with 8 pending: at best 8 of 9 = 88.9% < 90%, so the claim of 2 is contradicted.
+    summaries = cell(mid_quarter_grid(tmp_path, elm_pending=8), "S-SCT", "summaries")
+    assert (summaries["finding"], summaries["over_claim"]) == ("over-claim", True)
+    assert summaries["shortfall"] == (
+        "claims 2 (<=5 days + tracked), the evidence supports 1 (Within 10 days): "
+        "summaries sent within 5 working days: 0% (0 of 1), needs ≥ 90%"
+    )

@@ -53,6 +53,31 @@ def test_xmr_limits_worked_by_hand():
     assert not r.points["special_cause_flag"].any()
 
 
+def test_limits_are_clipped_to_the_measure_s_possible_range():
+    # Each series alternates two values over 12 points. Share 0.9/1.0: mean 0.95, mean moving
+    # range 0.1, limits 0.95 -/+ 0.266 = 0.684 to 1.216, near band 0.95 + 0.177 = 1.127: both
+    # above 100% are clipped to 1. Score 4.8/5.0: 4.9 -/+ 0.532 -> upper 5.432 clipped to 5.
+    # Count 0/2: 1 -/+ 5.32 -> lower -4.32 clipped to 0, upper 6.32 kept (no upper bound).
+    data = pd.DataFrame(
+        {
+            "series": np.repeat(["share", "score", "count"], 12),
+            "x": np.tile(np.arange(12), 3),
+            "value": np.r_[np.tile([0.9, 1.0], 6), np.tile([4.8, 5.0], 6), np.tile([0, 2], 6)],
+        }
+    )
+    bounds = {"lower_bound": {"share": 0, "score": 1, "count": 0},
+              "upper_bound": {"share": 1, "score": 5}}  # fmt: skip
+    summary = spc(data, x="x", by="series", **bounds).summary.set_index("series")
+    assert summary.loc["share", "upl"] == 1.0 and summary.loc["share", "near_upper"] == 1.0
+    assert summary.loc["share", "lpl"] == pytest.approx(0.95 - 0.266)
+    assert summary.loc["score", "upl"] == 5.0
+    assert summary.loc["score", "lpl"] == pytest.approx(4.9 - 0.532)
+    assert summary.loc["count", "lpl"] == 0.0
+    assert summary.loc["count", "upl"] == pytest.approx(1 + 5.32)
+    unclipped = spc(data, x="x", by="series").summary.set_index("series")
+    assert unclipped.loc["share", "upl"] == pytest.approx(0.95 + 0.266)
+
+
 def test_base_limits():
     r = run(BASE)
     s = r.summary.iloc[0]
@@ -554,7 +579,7 @@ def test_spc_chart_returns_a_figure_with_the_verdicts_in_words():
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     texts = " ".join(t.get_text() for t in ax.texts)
-    assert "Variation: Special cause improvement" in texts
+    assert "Latest point: Special cause improvement" in texts
     assert "Assurance: hit and miss" in texts
     assert "Oak House: participation" in texts
     assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()

@@ -113,7 +113,7 @@ def test_the_months_end_with_the_quarter():
     months = trend_months(parse_period(END), 24)
     assert [m.label for m in (months[0], months[-1])] == ["2024-10", "2026-09"]
     assert len(months) == 24 and all(m.kind == "month" for m in months)
-    with pytest.raises(SpcError, match="at least 2"):
+    with pytest.raises(SpcError, match="from 2 to 120"):
         trend_months(parse_period(END), 1)
 
 
@@ -284,7 +284,7 @@ def test_a_target_gives_an_assurance_verdict(dataset):
     ("options", "message"),
     [
         ({"metrics": ["nonsense"]}, "unknown metric"),
-        ({"months": 1}, "at least 2"),
+        ({"months": 1}, "from 2 to 120"),
         ({"chart": "bar"}, "'xmr' or 'p'"),
         ({"targets": {"summaries_5wd": 90}}, "between 0 and 1"),
         ({"targets": {"nonsense": 0.5}}, "unknown metric"),
@@ -312,7 +312,7 @@ def test_chart_is_titled_with_the_service_metric_and_dates(summaries):
     assert "Oct 2024 – Sep 2026" in subtitle and "21 of 24 months with data" in subtitle
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "No data (left out)" in legend
-    assert any("Special cause" in t.get_text() or "Variation" in t.get_text() for t in ax.texts)
+    assert any("Latest point: " in t.get_text() for t in ax.texts)
 
 
 def test_charts_are_written_as_png_files_one_per_scope_and_metric(summaries, tmp_path):
@@ -390,3 +390,75 @@ def test_cli_trends_table_format_and_bad_input(stepped, capsys):
     assert "variation" in captured.out and "fewer than 12" in captured.out
     assert main(["trends", str(stepped), "--quarter", END, "--metrics", "nonsense"]) == 1
     assert "unknown metric" in capsys.readouterr().err
+
+
+# ---- claims the chart must not over-state ------------------------------------------------------
+
+
+def test_an_unreasonable_window_is_refused_in_words_not_a_traceback(stepped, capsys):
+    args = ["trends", str(stepped), "--quarter", END, "--as-of", "2026-11-20", "--months"]
+    assert main([*args, "100000"]) == 1
+    err = capsys.readouterr().err
+    assert "months must be a whole number from 2 to 120 (10 years), not 100000" in err
+    assert "Traceback" not in err
+
+
+def test_limits_are_clipped_to_what_each_kind_of_measure_can_reach(demo):
+    summary = trend_summary(metric_trends(demo, END, as_of=AS_OF))
+    proportion = summary["metric_id"].map(lambda m: METRICS[m].kind == "proportion")
+    shares = summary[proportion]
+    assert (shares["upl"].dropna() <= 1).all() and (shares["lpl"].dropna() >= 0).all()
+    score = summary[summary["metric_id"] == "feel_involved_mean"]
+    assert (score["upl"].dropna() <= 5).all() and (score["lpl"].dropna() >= 1).all()
+    counts = summary[summary["metric_id"].isin(["compliments", "concerns", "ni_case_samples"])]
+    assert (counts["lpl"].dropna() >= 0).all()
+    assert (shares["upl"] == 1).any()  # some limit was clipped, so the test bites
+
+
+def test_recent_special_cause_months_are_named_beside_the_latest_verdict(summaries):
+    summary = trend_summary(summaries).set_index(["scope", "metric_id"])
+    # Oak's last ten months (Dec 2025 - Sep 2026) sit at 90-100%, above its mean of 137 / 240 =
+    # 57%: a shift, so each of the last six months is a special-cause improvement.
+    oak = summary.loc[("S-ENG", "summaries_5wd")]
+    assert oak["recent_special_cause"] == (
+        "improvement in Apr 2026, May 2026, Jun 2026, Jul 2026, Aug 2026 and Sep 2026"
+    )
+    assert summary.loc[("S-SCT", "summaries_5wd"), "recent_special_cause"] == (
+        "none in the last 6 months"
+    )
+    fig = trend_chart(summaries, "S-ENG", "summaries_5wd")
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert "Latest point: Special cause improvement" in texts
+    assert "Recent special cause: improvement in Apr 2026" in texts
+
+
+def test_a_slip_before_the_latest_month_is_not_captioned_common_cause_alone(demo):
+    result = metric_trends(demo, END, as_of=AS_OF, metrics=["summaries_5wd"], services=["S-002"])
+    row = trend_summary(result).set_index("scope").loc["S-002"]
+    assert row["variation"] == "Common cause variation"
+    assert "concern in Jul 2026 and Aug 2026" in row["recent_special_cause"]
+
+
+def test_each_point_of_a_proportion_shows_its_n_on_the_chart(summaries):
+    texts = [t.get_text() for t in trend_chart(summaries, "S-ENG", "summaries_5wd").axes[0].texts]
+    assert texts.count("10") == 24 and "n " in texts  # ten reviews in each of the 24 months
+    counts = [t.get_text() for t in trend_chart(summaries, "S-ENG", "compliments").axes[0].texts]
+    assert "n " not in counts  # a count has no n behind it
+
+
+def test_ids_differing_only_in_punctuation_get_a_chart_each(tmp_path):
+    services = (
+        "service_id,service_name,nation,service_type,site\n"
+        "S 001,Oak House,England,supported_living,Oak\n"
+        "S-001,Elm Court,England,home_care,Elm\n"
+    )
+    people = (
+        "person_id,service_id,start_date,end_date,wants_family_involved\n"
+        "P-1,S 001,2024-01-01,,\nP-2,S-001,2024-01-01,,\nP-3,S-001,2024-01-01,,\n"
+    )
+    folder = write_dataset(tmp_path / "d", services=services, people=people)
+    result = metric_trends(load_dataset(folder), END, as_of=AS_OF, metrics=["compliments"])
+    paths = trend_charts(result, tmp_path / "charts")
+    assert len(paths) == 3 and len({p.name for p in paths}) == 3  # S 001, S-001 and ALL
+    assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == sorted(p.name for p in paths)
+    assert "ALL_compliments.png" in {p.name for p in paths}
