@@ -97,6 +97,7 @@ def evidence_statements(
     services: Sequence[str] | None = None,
     audience: str = "shared",
     calendar_quarters: bool = False,
+    metrics: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One sentence per headline number for the chosen services together (all by default).
 
@@ -104,8 +105,11 @@ def evidence_statements(
     in the quarter (``kind`` "metric"), each headline QA criterion where
     files were audited ("qa"), and, with a ``baseline`` period, a
     before/after sentence for each ("change"). ``as_of`` defaults to today.
+    ``metrics`` may pass a table already made by :func:`compute_metrics` for
+    the quarter and baseline (see :func:`auditlib.scope.scoped_metrics`).
     """
-    facts = _Facts(dataset, quarter, baseline, as_of, services, audience, calendar_quarters)
+    facts = _Facts(dataset, quarter, baseline, as_of, services, audience, calendar_quarters,
+                   metrics)  # fmt: skip
     rows = []
     for metric_id in HEADLINE_METRICS:
         fragment = facts.fragment(metric_id)
@@ -130,6 +134,7 @@ def assured_involvement_paragraph(
     services: Sequence[str] | None = None,
     audience: str = "shared",
     calendar_quarters: bool = False,
+    metrics: pd.DataFrame | None = None,
 ) -> str:
     """The four-line assured involvement paragraph, every number dated and sourced.
 
@@ -138,9 +143,10 @@ def assured_involvement_paragraph(
     evidence (summaries, the experience survey, the ten-file QA); assurance
     (NI case sampling, disagreements, the re-audit against ``baseline`` if
     given, and the self-score grid against its target). Lines are separated
-    by newlines.
+    by newlines. ``metrics`` as for :func:`evidence_statements`.
     """
-    facts = _Facts(dataset, quarter, baseline, as_of, services, audience, calendar_quarters)
+    facts = _Facts(dataset, quarter, baseline, as_of, services, audience, calendar_quarters,
+                   metrics)  # fmt: skip
     lines = []
     for title, measures in _LINES.items():
         items = [
@@ -160,7 +166,9 @@ def assured_involvement_paragraph(
 class _Facts:
     """The numbers behind the sentences for one quarter and set of services, computed once."""
 
-    def __init__(self, dataset, quarter, baseline, as_of, services, audience, calendar_quarters):
+    def __init__(
+        self, dataset, quarter, baseline, as_of, services, audience, calendar_quarters, metrics
+    ):
         if audience not in AUDIENCES:
             raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
         self.public = audience == "public"
@@ -173,7 +181,9 @@ class _Facts:
         chosen = sorted(select_services(dataset, services))
         wanted = None if services is None else chosen
         periods = [self.period] if base is None else [base, self.period]
-        metrics = scoped_metrics(dataset, periods, as_of=self.as_of, services=wanted)
+        metrics = scoped_metrics(
+            dataset, periods, as_of=self.as_of, services=wanted, metrics=metrics
+        )
         now = metrics[(metrics["scope"] == "ALL") & (metrics["period"] == self.period.label)]
         self.rows = now.set_index("metric_id")
         frame = dataset.services.set_index("service_id").loc[chosen]

@@ -156,7 +156,7 @@ class Inputs:
         p = self.params
         return evidence_statements(
             self.data, p.quarter, baseline=p.baseline, as_of=p.as_of, services=self.wanted,
-            audience="public" if self.public else "shared",
+            audience="public" if self.public else "shared", metrics=self.metrics,
         )  # fmt: skip
 
     @cached_property
@@ -164,7 +164,7 @@ class Inputs:
         p = self.params
         return assured_involvement_paragraph(
             self.data, p.quarter, baseline=p.baseline, as_of=p.as_of, services=self.wanted,
-            audience="public" if self.public else "shared",
+            audience="public" if self.public else "shared", metrics=self.metrics,
         )  # fmt: skip
 
     @cached_property
