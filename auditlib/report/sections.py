@@ -396,11 +396,15 @@ def _public_points(points: pd.DataFrame) -> pd.DataFrame:
     """A month whose count is from 1 to 7 is not published: its point is hidden, not drawn."""
     num = points["numerator"].astype(float)
     den = points["denominator"].astype(float)
-    small = ((num >= 1) & (num <= 7)) | ((den - num >= 1) & (den - num <= 7))
+    small = _small(num) | _small(den) | _small(den - num)  # a mean's n is its denominator
     hidden = points.copy()
-    hidden.loc[small.to_numpy(), ["numerator", "denominator", "value"]] = np.nan
-    hidden.loc[small.to_numpy(), "missing"] = True
+    hidden.loc[small, ["numerator", "denominator", "value"]] = np.nan
+    hidden.loc[small, "missing"] = True
     return hidden
+
+
+def _small(counts: pd.Series) -> np.ndarray:
+    return ((counts >= 1) & (counts <= 7)).to_numpy(dtype=bool)
 
 
 def _trend_alt(row: pd.Series, settings: dict) -> str:
@@ -555,7 +559,7 @@ def cqc(inputs: Inputs, title: str) -> Section:
     ]
     for statement, rows in index.groupby("statement", sort=False):
         blocks.append(Heading(statement))
-        sentences = tuple(rows["sentence"].dropna())
+        sentences = tuple(rows.loc[rows["measure"] != "", "sentence"].dropna())
         blocks.append(List(sentences, empty="No evidence sentence for it this quarter."))
     blocks.append(Table("evidence_by_statement", "", index, index, printed=False))
     return Section("cqc", title, blocks)
