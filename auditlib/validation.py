@@ -59,7 +59,8 @@ def validate_dataset(
 def _load(path, *, today, calendar_quarters) -> tuple[Dataset, list[Problem]]:
     today_ts = pd.Timestamp(today or date.today())
     raw_tables, problems = read_tables(path)
-    problems += _missing_tables(raw_tables, path)
+    if not any(p.reason == "unreadable" and p.table is None for p in problems):
+        problems += _missing_tables(raw_tables, path)  # not for a dataset that cannot be read
     typed: dict[str, pd.DataFrame] = {}
     unreadable: dict[str, dict[str, pd.Series]] = {}
     for name, raw in raw_tables.items():
