@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
 import os
 import shutil
 import signal
@@ -18,12 +19,15 @@ import openpyxl
 import pandas as pd
 import pytest
 from conftest import MEETINGS, PEOPLE, write_dataset
+from qa_fixtures import CRITERIA, QUARTER, TODAY, fill_worksheet, load, qa_dataset
 
 from auditlib import files
 from auditlib.cli import main
 from auditlib.errors import DatasetBusyError, OutputError
 from auditlib.files import atomic_write, csv_text, dataset_lock
+from auditlib.sampling import draw_sample
 from auditlib.validation import validate_dataset
+from auditlib.worksheet import ingest_worksheet, save_sample
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 
@@ -430,3 +434,61 @@ def test_a_dataset_that_cannot_be_locked_is_refused_clearly(demo_copy, monkeypat
     monkeypatch.setattr(filelock.FileLock, "acquire", read_only)
     with pytest.raises(OutputError, match="Permission denied"), dataset_lock(demo_copy):
         pass
+
+
+@pytest.fixture
+def two_worksheets(tmp_path):
+    """A dataset and two filled-in worksheets for different files of the same quarter."""
+    folder = qa_dataset(tmp_path / "data", {"S-A": 6, "S-B": 6})
+    sample = draw_sample(load(folder), QUARTER, size=4, reserves=1)
+    blanks = save_sample(sample, tmp_path / "out", split=True)["worksheets"]
+    filled = [
+        fill_worksheet(blank, tmp_path / f"filled-{k}.xlsx", lambda row, k: "met")
+        for k, blank in enumerate(blanks)
+    ]
+    return folder, filled
+
+
+def _ingest_at_once(worksheets: list[Path], folder: Path) -> list[int]:
+    """Run one ingest per worksheet in its own process, all released at the same moment."""
+    context = multiprocessing.get_context("fork")  # children start at once, modules loaded
+    barrier = context.Barrier(len(worksheets))
+
+    def run(worksheet: Path) -> None:
+        barrier.wait()
+        ingest_worksheet(worksheet, folder, today=TODAY)
+
+    processes = [context.Process(target=run, args=(w,)) for w in worksheets]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+    return [process.exitcode for process in processes]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the race test forks")
+def test_two_ingests_at_the_same_moment_never_lose_a_row(two_worksheets, tmp_path):
+    folder, worksheets = two_worksheets
+    expected = 2 * 2 * len(CRITERIA)  # two worksheets of two files, every criterion each
+    for trial in range(10):
+        dataset = shutil.copytree(folder, tmp_path / f"trial-{trial}")
+        assert _ingest_at_once(worksheets, dataset) == [0, 0]
+        audits = pd.read_csv(dataset / "file_audits.csv", dtype=str)
+        assert len(audits) == expected, f"trial {trial}: {len(audits)} rows of {expected}"
+        assert not audits.duplicated(["person_id", "criterion_id"]).any()
+
+
+def test_ingest_into_a_read_only_dataset_is_refused_clearly(two_worksheets, monkeypatch, capsys):
+    folder, (worksheet, _) = two_worksheets
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(files.os, "replace", read_only)
+    assert main(["ingest", str(worksheet), "--into", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "Permission denied" in err and "nothing was written" in err
+    assert "Traceback" not in err
+    after = {p.name: p.read_bytes() for p in folder.iterdir() if p.name != files.LOCK_NAME}
+    assert after == before
