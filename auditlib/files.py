@@ -28,6 +28,7 @@ from .contract import TABLES
 from .errors import AuditlibError, DatasetBusyError, InputNotFoundError, OutputError
 
 __all__ = [
+    "FORMULA_START",
     "LOCK_NAME",
     "atomic_write",
     "csv_text",
@@ -107,7 +108,11 @@ def _clear_stale(folder: Path) -> None:
         return
     _CLEARED.add(key)
     now = time.time()
-    for leftover in folder.iterdir():
+    try:
+        entries = list(folder.iterdir())
+    except OSError:  # a folder one may write but not list: nothing to clear
+        return
+    for leftover in entries:
         found = _TEMPORARY.match(leftover.name)
         if not found:
             continue
@@ -188,7 +193,7 @@ def refuse_non_empty(path: str | Path) -> None:
 
 # --- CSV for people ----------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what a spreadsheet may run
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what a spreadsheet may run
 
 
 def csv_text(table: pd.DataFrame, **to_csv) -> str:
@@ -211,7 +216,7 @@ def csv_text(table: pd.DataFrame, **to_csv) -> str:
 
 def _neutralised(values: pd.Series) -> pd.Series:
     text = values.astype("string")
-    risky = text.str.startswith(_FORMULA_START).fillna(False)
+    risky = text.str.startswith(FORMULA_START).fillna(False)
     risky &= pd.to_numeric(text.where(risky), errors="coerce").isna()
     if not risky.any():
         return values

@@ -37,7 +37,7 @@ from .checklist import Checklist, load_checklist
 from .contract import TABLES
 from .dataset import Dataset
 from .errors import AuditlibError, InputNotFoundError, PeriodError, Problem, WorksheetError
-from .files import atomic_write, dataset_lock
+from .files import FORMULA_START, atomic_write, dataset_lock
 from .periods import Period, parse_period
 from .qa import RESULTS
 from .sampling import (
@@ -67,7 +67,6 @@ FORMAT_VERSION = "1"
 SAMPLE_SHEET, RESERVES_SHEET, ABOUT_SHEET = "Sample", "Reserves", "About"
 ID_COLUMNS = ("person_id", "service_id", "service_name")
 TAIL_COLUMNS = ("auditor", "audit_date", "notes")
-_FORMULA_START = ("=", "+", "-", "@")
 _HEADER_FONT = Font(
     name="Calibri", size=11, bold=True
 )  # a named font: LibreOffice else picks a serif
@@ -120,7 +119,7 @@ def write_text_cell(ws: Worksheet, row: int, column: int, value: Any) -> None:
 
 def _keep_text(cell: Cell) -> None:
     cell.data_type = "s"
-    if cell.value.startswith(_FORMULA_START):
+    if cell.value.startswith(FORMULA_START):
         cell.quotePrefix = True  # Excel keeps it as text even when the cell is edited
 
 

@@ -27,7 +27,7 @@ from auditlib.errors import DatasetBusyError, OutputError
 from auditlib.files import atomic_write, csv_text, dataset_lock
 from auditlib.sampling import draw_sample
 from auditlib.validation import validate_dataset
-from auditlib.worksheet import ingest_worksheet, save_sample
+from auditlib.worksheet import ingest_worksheet, save_sample, write_worksheet
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 
@@ -492,3 +492,66 @@ def test_ingest_into_a_read_only_dataset_is_refused_clearly(two_worksheets, monk
     assert "Traceback" not in err
     after = {p.name: p.read_bytes() for p in folder.iterdir() if p.name != files.LOCK_NAME}
     assert after == before
+
+
+# --- 7. tests that let planted bugs through -------------------------------------------------------
+
+
+def test_a_duplicate_composite_key_is_reported_on_every_repeated_row(make_dataset):
+    audits = (
+        "quarter,person_id,criterion_id,result,auditor,audit_date,note\n"
+        "2026/27 Q2,P-1,Q01,met,A,2026-10-05,\n"  # row 2
+        "2026/27 Q2,P-1,Q02,met,A,2026-10-05,\n"  # another criterion: fine
+        "2026/27 Q1,P-1,Q01,met,A,2026-07-05,\n"  # another quarter: fine
+        "2026/27 Q2,P-1,Q01,not_met,A,2026-10-05,\n"  # row 5 repeats row 2
+        "2026/27 q2,P-2,Q01,met,A,2026-10-05,\n"  # row 6: the same quarter, written otherwise
+        "2026/27 Q2,P-2,Q01,met,A,2026-10-05,\n"  # row 7 repeats row 6
+    )
+    scores = (
+        "service_id,quarter,dimension,score\n"
+        "S-ENG,2026/27 Q2,summaries,1\n"  # row 2
+        "S-ENG,2026/27 Q1,summaries,1\n"
+        "S-SCT,2026/27 Q2,summaries,1\n"
+        "S-ENG,2026/27 Q2,consent_capacity,1\n"
+        "S-ENG,2026/27 Q2,summaries,2\n"  # row 6 repeats row 2
+    )
+    problems = _problems(make_dataset(file_audits=audits, self_assessments=scores))
+    duplicates = [p for p in problems if p.reason == "duplicate_key"]
+    rows = {(p.table, p.row) for p in duplicates}
+    assert rows == {("file_audits", r) for r in (2, 5, 6, 7)} | {
+        ("self_assessments", 2),
+        ("self_assessments", 6),
+    }
+    audit_message = next(p.message for p in duplicates if p.table == "file_audits")
+    assert "quarter + person_id + criterion_id" in audit_message
+    assert {Path(p.file).name for p in duplicates} == {"file_audits.csv", "self_assessments.csv"}
+
+
+def test_formula_like_text_in_a_worksheet_keeps_its_quote_prefix(tmp_path):
+    folder = qa_dataset(tmp_path / "data", {"S-A": 4})
+    services = folder / "services.csv"
+    services.write_text(services.read_text().replace("Home S-A", "=1+2"), encoding="utf-8")
+    sample = draw_sample(load(folder), QUARTER, size=3, reserves=1)
+    ws = openpyxl.load_workbook(write_worksheet(sample, tmp_path / "w.xlsx"))["Sample"]
+    header = [c.value for c in ws[1]]
+    name = ws.cell(row=2, column=header.index("service_name") + 1)
+    person = ws.cell(row=2, column=header.index("person_id") + 1)
+    assert (name.value, name.data_type, name.quotePrefix) == ("=1+2", "s", True)
+    assert (person.data_type, person.quotePrefix) == ("s", False)  # only formula-like text
+
+
+def test_formula_like_notes_taken_into_a_workbook_dataset_keep_their_quote_prefix(tmp_path):
+    folder = qa_dataset(tmp_path / "data", {"S-A": 5})
+    book = tmp_path / "dataset.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        for table in sorted(folder.glob("*.csv")):
+            pd.read_csv(table, dtype=str).to_excel(writer, sheet_name=table.stem, index=False)
+    sample = draw_sample(load(book), QUARTER, size=2)
+    blank = write_worksheet(sample, tmp_path / "w.xlsx")
+    notes = {2: "@SUM(1)", 3: "fine"}
+    filled = fill_worksheet(blank, tmp_path / "f.xlsx", lambda row, k: "met", note=notes.get)
+    ingest_worksheet(filled, book, today=TODAY)
+    ws = openpyxl.load_workbook(book)["file_audits"]
+    column = [c.value for c in ws[1]].index("note") + 1
+    cells = [ws.cell(row=r, column=column) for r in range(2, ws.max_row + 1)]
+    assert {(c.value, c.quotePrefix) for c in cells} == {("@SUM(1)", True), ("fine", False)}
