@@ -183,6 +183,11 @@ def refuse_non_empty(path: str | Path) -> None:
             held = [path.name] if path.exists() else []
     except OSError as error:
         raise _cannot_write(path, error) from error
+    if held == [path.name] and not path.is_dir():
+        raise OutputError(
+            f"{path} already exists: choose a new name, or replace it on purpose with --force "
+            "(force=True)"
+        )
     if held:
         shown = ", ".join(held[:5]) + (", ..." if len(held) > 5 else "")
         raise OutputError(

@@ -236,12 +236,20 @@ def _parse_dates(values: pd.Series, column: Column) -> pd.Series:
         as_text = values.map(_excel_cell_text) if values.dtype == object else values
         as_text = as_text.astype("string")
         parsed = pd.to_datetime(as_text, format="ISO8601", errors="coerce", utc=True)
-        zoned = as_text.str.strip().str.contains(_ZONED, regex=True).fillna(False)
-        parsed = parsed.dt.tz_localize(None).mask(zoned.to_numpy(dtype=bool))
+        parsed = parsed.dt.tz_localize(None).mask(_zoned(as_text))
     # pandas 3 reads 9999-12-31 at microsecond resolution; the workbench's dates are nanosecond.
     in_range = (parsed >= pd.Timestamp.min) & (parsed <= pd.Timestamp.max)
     parsed = parsed.where(in_range).astype("datetime64[ns]")
     return parsed.dt.normalize() if column.kind == "date" else parsed
+
+
+def _zoned(text: pd.Series) -> np.ndarray:
+    """Which cells (already trimmed) name a time zone; a plain date is never longer than 10."""
+    longer = (text.str.len() > 10).fillna(False).to_numpy(dtype=bool)
+    zoned = np.zeros(len(text), dtype=bool)
+    if longer.any():
+        zoned[longer] = text[longer].str.contains(_ZONED, regex=True).fillna(False).to_numpy()
+    return zoned
 
 
 def _excel_cell_text(value):
