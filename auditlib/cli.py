@@ -121,7 +121,7 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 def _emit(table: pd.DataFrame, args) -> None:
     text = _render(table, args.format)
     if args.out:
-        write_text_atomic(args.out, text, reads=args.dataset)
+        write_text_atomic(args.out, text, reads=getattr(args, "dataset", None))
         _say(f"wrote {len(table)} rows to {args.out}")
     else:
         sys.stdout.write(text)
