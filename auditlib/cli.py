@@ -8,7 +8,6 @@ fault. Tables go to standard output or ``--out``; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -20,7 +19,7 @@ from . import __version__
 from .checklist import load_checklist
 from .compare import compare
 from .errors import AuditlibError, DatasetError, PeriodError
-from .files import write_text_atomic
+from .files import csv_text, refuse_non_empty, write_text_atomic
 from .grid import grid_totals, self_score_grid
 from .metrics import compute_metrics
 from .periods import Period, check_started, last_complete_quarter, months_of, parse_period
@@ -64,6 +63,16 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-09-30") from None
+
+
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a seed is a whole number, 0 or more")
+    return seed
 
 
 def _dataset_options(parser: argparse.ArgumentParser) -> None:
@@ -112,7 +121,7 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 def _emit(table: pd.DataFrame, args) -> None:
     text = _render(table, args.format)
     if args.out:
-        write_text_atomic(args.out, text)
+        write_text_atomic(args.out, text, reads=getattr(args, "dataset", None))
         _say(f"wrote {len(table)} rows to {args.out}")
     else:
         sys.stdout.write(text)
@@ -123,9 +132,7 @@ def _render(table: pd.DataFrame, fmt: str) -> str:
         return table.to_json(orient="records", date_format="iso", indent=1) + "\n"
     if fmt == "table":
         return table.to_string(index=False, float_format=lambda v: f"{v:.3f}") + "\n"
-    buffer = io.StringIO()
-    table.to_csv(buffer, index=False, float_format="%.6g", date_format="%Y-%m-%d")
-    return buffer.getvalue()
+    return csv_text(table, float_format="%.6g", date_format="%Y-%m-%d")
 
 
 def _load(args):
@@ -173,12 +180,15 @@ def _run_metrics(args) -> int:
 
 
 def _run_synth(args) -> int:
+    if not args.force:  # before generating: refuse at once, and write nothing
+        for place in filter(None, (args.out, args.workbook)):
+            refuse_non_empty(place)
     _say(f"generating the {args.scale} synthetic dataset (seed {args.seed}) ...")
     tables = make_scale(args.scale, seed=args.seed, end=args.end)
     if args.workbook:
-        write_workbook(tables, args.workbook)
+        write_workbook(tables, args.workbook, force=args.force)
         _say(f"wrote {args.workbook}")
-    written = write_dataset(tables, args.out, fmt=args.table_format)
+    written = write_dataset(tables, args.out, fmt=args.table_format, force=args.force)
     _say(f"wrote {len(written)} tables to {args.out}")
     return EXIT_OK
 
@@ -468,8 +478,15 @@ def _parser() -> argparse.ArgumentParser:
         help="write a synthetic dataset (no real personal data)",
         description="Generate a seeded synthetic dataset in the data contract's format.",
     )
-    synth.add_argument("--scale", choices=("demo", "national"), default="demo")
-    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument(
+        "--scale",
+        choices=("demo", "national"),
+        default="demo",
+        help="demo (5 services, default) or national (benchmark scale)",
+    )
+    synth.add_argument(
+        "--seed", type=_seed, default=0, help="the same seed gives the same data (default 0)"
+    )
     synth.add_argument(
         "--end",
         type=_date,
@@ -477,8 +494,15 @@ def _parser() -> argparse.ArgumentParser:
         help="last day of the data (default 2026-11-20)",
     )
     synth.add_argument("--out", type=Path, required=True, help="folder to write the tables into")
-    synth.add_argument("--table-format", choices=("csv", "parquet"), default="csv")
+    synth.add_argument(
+        "--table-format", choices=("csv", "parquet"), default="csv", help="csv (default) or parquet"
+    )
     synth.add_argument("--workbook", type=Path, help="also write every table into this one .xlsx")
+    synth.add_argument(
+        "--force",
+        action="store_true",
+        help="write even if --out (or --workbook) already holds files, replacing its tables",
+    )
     synth.set_defaults(run=_run_synth)
 
     demo = commands.add_parser(

@@ -64,8 +64,9 @@ class Column:
             "text": "text",
             "enum": "one of " + ", ".join(self.values),
             "bool": "true/false, yes/no, y/n or 1/0",
-            "date": "a date like 2026-07-14",
-            "timestamp": "a date and time like 2026-07-14 09:30",
+            "date": "a date like 2026-07-14, in the years 2000 to 2262",
+            "timestamp": "a local date and time like 2026-07-14 09:30, without a time zone "
+            "(no Z or +01:00), in the years 2000 to 2262",
             "int": "a whole number",
             "number": "a number",
         }[self.kind]

@@ -16,8 +16,10 @@ __all__ = [
     "ChecklistError",
     "CompareError",
     "CqcMappingError",
+    "DatasetBusyError",
     "DatasetError",
     "InputNotFoundError",
+    "OutputError",
     "PeriodError",
     "Problem",
     "ReportError",
@@ -157,3 +159,11 @@ class ReportError(AuditlibError, ValueError):
     def __init__(self, message: str, *, section: str | None = None):
         self.section = section
         super().__init__(message)
+
+
+class OutputError(AuditlibError, OSError):
+    """An output that cannot be written where asked, or must not be (over the data it reads)."""
+
+
+class DatasetBusyError(AuditlibError, TimeoutError):
+    """A dataset another command holds locked for writing past the time allowed to wait."""

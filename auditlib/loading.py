@@ -10,6 +10,7 @@ at a time. Input files are only ever opened for reading.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +35,17 @@ class RawTable:
 def read_tables(path: str | Path) -> tuple[dict[str, RawTable], list[Problem]]:
     """Read every contract table found at ``path`` (a folder or one workbook)."""
     path = Path(path)
-    if not path.exists():
-        raise InputNotFoundError(f"{path}: no such dataset folder or workbook")
-    if path.is_dir():
-        return _read_folder(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputNotFoundError(f"{path}: no such dataset folder or workbook") from None
+    except OSError as error:  # a symbolic link loop, a path under a file, no permission
+        return {}, [_unreadable(None, path, None, error)]
+    if stat.S_ISDIR(mode):
+        try:
+            return _read_folder(path)
+        except OSError as error:  # the folder itself cannot be listed
+            return {}, [_unreadable(None, path, None, error)]
     if path.suffix.lower() == ".xlsx":
         return _read_workbook(path)
     problem = Problem(
@@ -50,11 +58,17 @@ def read_tables(path: str | Path) -> tuple[dict[str, RawTable], list[Problem]]:
 
 def _read_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     found: dict[str, list[Path]] = {}
+    problems = []
     for file in sorted(folder.iterdir()):
         name = file.stem.strip().lower()
-        if file.is_file() and file.suffix.lower() in _FORMATS and name in TABLES:
+        if file.suffix.lower() not in _FORMATS or name not in TABLES:
+            continue
+        trouble = _not_a_file(file)
+        if trouble:  # named as a table: never read as "absent"
+            problems.append(_unreadable(name, file, None, trouble))
+        else:
             found.setdefault(name, []).append(file)
-    tables, problems = {}, []
+    tables = {}
     for name, files in found.items():
         if len(files) > 1:
             listed = ", ".join(f.name for f in files)
@@ -71,20 +85,34 @@ def _read_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
         fmt = _FORMATS[file.suffix.lower()]
         try:
             frame = _READERS[fmt](file)
-        except Exception as error:
+        except Exception as error:  # any reader failure is the file's, reported with its name
             problems.append(_unreadable(name, file, None, error))
             continue
         tables[name] = RawTable(name, _tidy(frame, fmt), Source(str(file), None, fmt))
     return tables, problems
 
 
+def _not_a_file(file: Path) -> OSError | None:
+    """Why a path named like a table is not a readable regular file, or None when it is."""
+    try:
+        mode = file.stat().st_mode  # follows symbolic links: a loop or a dangling link fails here
+    except OSError as error:
+        return error
+    if stat.S_ISDIR(mode):
+        return IsADirectoryError(f"{file.name} is a folder, not a file")
+    if not stat.S_ISREG(mode):
+        return OSError(f"{file.name} is not a regular file")
+    return None
+
+
 def _read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
     except Exception as error:
         return {}, [_unreadable(None, path, None, error)]
     tables, problems = {}, []
-    for sheet, frame in sheets.items():
+    for sheet, cells in sheets.items():
+        frame = _with_header(cells)
         name = str(sheet).strip().lower()
         if name not in TABLES:
             continue
@@ -107,8 +135,9 @@ def _read_csv(file: Path) -> pd.DataFrame:
     # Everything as text: typing is the validator's job, so that a bad value is
     # reported exactly as the user wrote it. Blank lines are kept so that row
     # numbers match what the user sees in a text editor or spreadsheet.
-    return pd.read_csv(
+    cells = pd.read_csv(
         file,
+        header=None,
         dtype=str,
         keep_default_na=False,
         na_values=[""],
@@ -116,6 +145,7 @@ def _read_csv(file: Path) -> pd.DataFrame:
         encoding="utf-8-sig",
         engine="c",
     )
+    return _with_header(cells)
 
 
 def _read_parquet(file: Path) -> pd.DataFrame:
@@ -123,7 +153,26 @@ def _read_parquet(file: Path) -> pd.DataFrame:
 
 
 def _read_xlsx(file: Path) -> pd.DataFrame:
-    return pd.read_excel(file, sheet_name=0, dtype=object, engine="openpyxl")
+    cells = pd.read_excel(file, sheet_name=0, header=None, dtype=object, engine="openpyxl")
+    return _with_header(cells)
+
+
+def _with_header(cells: pd.DataFrame) -> pd.DataFrame:
+    """The first row as the column names, exactly as written.
+
+    pandas would rename a repeated header (``service_id``, ``service_id.1``),
+    hiding a second column from the duplicate check; reading the header as a
+    row keeps both, so an ambiguous table is refused rather than half-read.
+    """
+    if cells.empty:
+        return pd.DataFrame()
+    names = [
+        f"unnamed: {number}" if pd.isna(name) else str(name)
+        for number, name in enumerate(cells.iloc[0], start=1)
+    ]
+    frame = cells.iloc[1:].reset_index(drop=True)
+    frame.columns = names
+    return frame
 
 
 _READERS = {"csv": _read_csv, "parquet": _read_parquet, "xlsx": _read_xlsx}
@@ -140,6 +189,8 @@ def _tidy(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
 
 def _unreadable(table: str | None, file: Path, sheet: str | None, error: Exception) -> Problem:
     reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, OSError) and error.strerror:
+        reason = error.strerror  # "Permission denied", not the errno and the path again
     if isinstance(error, UnicodeDecodeError):
         reason = "the file is not UTF-8 text (save it as 'CSV UTF-8')"
     return Problem(

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .dataset import Dataset
 from .errors import AuditlibError, DatasetError, PeriodError, Problem
-from .files import atomic_write, write_text_atomic
+from .files import csv_text, write_text_atomic
 from .periods import Period, parse_period
 
 __all__ = [
@@ -497,7 +497,8 @@ def write_sample(sample: Sample, out_dir: str | Path, *, force: bool = False) ->
 
     An earlier draw for the same quarter in ``out_dir`` is not replaced
     unless ``force``: a sample once handed out should not quietly change.
-    Values are written exactly as they are in the dataset.
+    Values are written as they are in the dataset, except that a text
+    starting like a formula gets a leading ``'`` (:func:`~auditlib.files.csv_text`).
     """
     paths = output_paths(out_dir, sample.quarter)
     del paths["worksheet"]
@@ -507,7 +508,7 @@ def write_sample(sample: Sample, out_dir: str | Path, *, force: bool = False) ->
             f"a sample for {sample.quarter.label} is already in {out_dir} ({', '.join(existing)}); "
             "keep it, choose another folder, or redraw on purpose with force"
         )
-    atomic_write(paths["sample"], lambda tmp: sample.files.to_csv(tmp, index=False))
+    write_text_atomic(paths["sample"], csv_text(sample.files))
     write_text_atomic(
         paths["record"], json.dumps(sample.record, indent=2, ensure_ascii=False) + "\n"
     )

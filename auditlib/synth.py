@@ -36,7 +36,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .contract import DIMENSIONS, MEETING_TYPES, TABLES
-from .files import atomic_write
+from .errors import OutputError, PeriodError
+from .files import atomic_write, refuse_non_empty
 from .periods import Period
 from .workdays import NATIONS, bank_holidays
 
@@ -205,6 +206,8 @@ def make_dataset(
     """
     if n_services < 1 or n_people < n_services or n_quarters < 1:
         raise ValueError("need n_services >= 1, n_people >= n_services and n_quarters >= 1")
+    if seed < 0:
+        raise ValueError(f"seed {seed}: a seed is a whole number, 0 or more")
     # One independent stream per table: changing how one table is drawn leaves the others alone.
     streams = iter(np.random.default_rng(seed).spawn(16))
     world = _world(next(streams), _window(end, n_quarters), n_services, n_people)
@@ -257,7 +260,10 @@ def _window(end: date, n_quarters: int) -> _Window:
     starts = quarters.start_time.date
     ends = quarters.end_time.normalize().date
     if starts[0] < _FIRST_ALLOWED:
-        raise ValueError(f"{n_quarters} quarters up to {end} would start before 2000")
+        raise PeriodError(
+            f"{n_quarters} quarters of data ending {end} would start on {starts[0]}, before "
+            "2000, which the data contract does not allow: choose a later end date"
+        )
     last = _day(end)
     months = pd.date_range(starts[0], end, freq="MS")
     return _Window(
@@ -1202,14 +1208,15 @@ def _bools(values: np.ndarray, missing: np.ndarray | None = None) -> pd.arrays.B
 
 
 def write_dataset(
-    tables: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str = "csv"
+    tables: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str = "csv", *, force: bool = False
 ) -> list[Path]:
     """Write one file per table (``fmt`` "csv" or "parquet") into ``out_dir``, each atomically.
 
     CSV is UTF-8 with ISO dates, ``YYYY-MM-DD HH:MM`` timestamps, ``true``/``false`` and
-    blank for missing, as the data contract reads it; Parquet keeps the real dtypes. A table
-    already in ``out_dir`` in another format is refused, since the contract reads that as an
-    error.
+    blank for missing, as the data contract reads it; Parquet keeps the real dtypes. Values
+    are written verbatim, so the tables read back exactly (docs/decisions.md). A folder that
+    is not empty is refused unless ``force`` (it may be a real dataset), and a table already
+    in ``out_dir`` in another format always is, since the contract reads that as an error.
     """
     writers: dict[str, Callable[[pd.DataFrame, Path], None]] = {
         "csv": _write_csv,
@@ -1218,6 +1225,8 @@ def write_dataset(
     if fmt not in writers:
         raise ValueError(f"unknown format {fmt!r}: expected 'csv' or 'parquet'")
     folder = Path(out_dir)
+    if not force:
+        refuse_non_empty(folder)
     clashes = [
         other.name
         for name in tables
@@ -1225,8 +1234,9 @@ def write_dataset(
         if other.suffix != f".{fmt}" and other.exists()
     ]
     if clashes:
-        raise ValueError(
-            f"{folder} already holds these tables in another format: {', '.join(clashes)}"
+        raise OutputError(
+            f"{folder} already holds these tables in another format: {', '.join(clashes)}; "
+            "nothing was written"
         )
     return [
         atomic_write(folder / f"{name}.{fmt}", lambda tmp, table=table: writers[fmt](table, tmp))
@@ -1234,8 +1244,15 @@ def write_dataset(
     ]
 
 
-def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    """Write every table to one .xlsx workbook (a sheet per table, real Excel dates), atomically."""
+def write_workbook(
+    tables: dict[str, pd.DataFrame], path: str | Path, *, force: bool = False
+) -> Path:
+    """Write every table to one .xlsx workbook (a sheet per table, real Excel dates), atomically.
+
+    An existing file is refused unless ``force``.
+    """
+    if not force:
+        refuse_non_empty(Path(path))
     too_big = [name for name, table in tables.items() if len(table) >= _EXCEL_MAX_ROWS]
     if too_big:
         raise ValueError(

@@ -59,10 +59,12 @@ def validate_dataset(
 def _load(path, *, today, calendar_quarters) -> tuple[Dataset, list[Problem]]:
     today_ts = pd.Timestamp(today or date.today())
     raw_tables, problems = read_tables(path)
-    problems += _missing_tables(raw_tables, path)
+    if not any(p.reason == "unreadable" and p.table is None for p in problems):
+        problems += _missing_tables(raw_tables, path)  # not for a dataset that cannot be read
     typed: dict[str, pd.DataFrame] = {}
     unreadable: dict[str, dict[str, pd.Series]] = {}
     for name, raw in raw_tables.items():
+        problems += _duplicate_columns(TABLES[name], raw)
         typed[name], unreadable[name], table_problems = _type_table(
             TABLES[name], raw, calendar_quarters
         )
@@ -114,16 +116,30 @@ def _dangling_tables(raw_tables: dict[str, RawTable]) -> list[Problem]:
 # --- stage 1: typing -------------------------------------------------------------------------
 
 
+def _duplicate_columns(spec: Table, raw: RawTable) -> list[Problem]:
+    """A problem per column name written more than once; only the first is kept for checking.
+
+    Names are matched ignoring case and spaces, so ``Service_ID`` beside
+    ``service_id`` is the same column: which one the user meant is ambiguous.
+    """
+    frame = raw.frame
+    repeated = frame.columns.duplicated()
+    if not repeated.any():
+        return []
+    raw.frame = frame.loc[:, ~repeated]
+    where = {"table": spec.name, "file": raw.source.file, "sheet": raw.source.sheet}
+    expected = (
+        "this column appears more than once (names are matched ignoring case and spaces), "
+        "so which one to read is ambiguous: keep one"
+    )
+    names = frame.columns[repeated].unique()
+    return [Problem("duplicate_column", expected, column=name, **where) for name in names]
+
+
 def _type_table(spec: Table, raw: RawTable, calendar_quarters: bool):
     """The table in contract types, the cells that could not be read, and the problems."""
     frame, problems = raw.frame, []
     where = {"table": spec.name, "file": raw.source.file, "sheet": raw.source.sheet}
-    duplicated = frame.columns[frame.columns.duplicated()].unique()
-    for name in duplicated:
-        problems.append(
-            Problem("duplicate_column", "this column appears twice", column=name, **where)
-        )
-    frame = frame.loc[:, ~frame.columns.duplicated()]
     missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
     for name in missing:
         problems.append(
@@ -159,10 +175,18 @@ def _parse(column: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _parse_text(values: pd.Series, column: Column) -> pd.Series:
     if pd.api.types.is_float_dtype(values):  # ids typed as numbers in a spreadsheet
-        whole = values.dropna() == values.dropna().round()
-        if whole.all():
+        numbers = values.dropna()
+        if _whole(numbers).all():
             values = values.astype("Int64")
     return values.astype("string").str.strip()
+
+
+_EXACT_WHOLE = 2.0**53  # beyond this a float no longer holds every whole number
+
+
+def _whole(numbers: pd.Series) -> pd.Series:
+    """Which numbers are finite whole numbers that an integer column can hold exactly."""
+    return (numbers == np.floor(numbers)) & (numbers.abs() <= _EXACT_WHOLE)
 
 
 def _by_distinct_value(values: pd.Series, read: Callable[[str], object], dtype: str) -> pd.Series:
@@ -195,20 +219,44 @@ def _parse_bool(values: pd.Series, column: Column) -> pd.Series:
     return _by_distinct_value(values, _read_bool, "boolean")
 
 
+# A time written with a zone ("09:30+01:00", "09:30Z"): the contract's times are local.
+_ZONED = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+
+
 def _parse_dates(values: pd.Series, column: Column) -> pd.Series:
+    """Dates or local times; a time zone, or a day outside what a nanosecond date holds, is unread.
+
+    Parsing is done as UTC so that a column mixing zoned and unzoned text
+    never raises; the cells that named a zone are then left unread, since
+    the contract's times are local and no zone may be guessed.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed = values.dt.tz_localize(None) if values.dt.tz is not None else values
     else:
         as_text = values.map(_excel_cell_text) if values.dtype == object else values
-        parsed = pd.to_datetime(as_text, format="ISO8601", errors="coerce")
-    parsed = parsed.astype("datetime64[ns]")
+        as_text = as_text.astype("string")
+        parsed = pd.to_datetime(as_text, format="ISO8601", errors="coerce", utc=True)
+        parsed = parsed.dt.tz_localize(None).mask(_zoned(as_text))
+    # pandas 3 reads 9999-12-31 at microsecond resolution; the workbench's dates are nanosecond.
+    in_range = (parsed >= pd.Timestamp.min) & (parsed <= pd.Timestamp.max)
+    parsed = parsed.where(in_range).astype("datetime64[ns]")
     return parsed.dt.normalize() if column.kind == "date" else parsed
 
 
+def _zoned(text: pd.Series) -> np.ndarray:
+    """Which cells (already trimmed) name a time zone; a plain date is never longer than 10."""
+    longer = (text.str.len() > 10).fillna(False).to_numpy(dtype=bool)
+    zoned = np.zeros(len(text), dtype=bool)
+    if longer.any():
+        zoned[longer] = text[longer].str.contains(_ZONED, regex=True).fillna(False).to_numpy()
+    return zoned
+
+
 def _excel_cell_text(value):
-    # An XLSX column may mix real Excel dates with typed text; both are fine.
-    if isinstance(value, pd.Timestamp | date):
-        return pd.Timestamp(value).isoformat()
+    # An XLSX column may mix real Excel dates with typed text; both are fine. isoformat()
+    # rather than pd.Timestamp: a date in year 9999 is a user's typo, not a crash.
+    if isinstance(value, date):
+        return value.isoformat()
     return value if value is None or isinstance(value, str) else str(value)
 
 
@@ -216,13 +264,14 @@ def _parse_number(values: pd.Series, column: Column) -> pd.Series:
     if pd.api.types.is_bool_dtype(values):
         return pd.Series(np.nan, index=values.index)
     numbers = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
+    numbers = numbers.astype("float64")
+    numbers = numbers.where(np.isfinite(numbers))  # inf, -inf and 1e400 are not measurements
     return numbers.astype("Float64" if column.kind == "number" else "float64")
 
 
 def _parse_int(values: pd.Series, column: Column) -> pd.Series:
     numbers = _parse_number(values, column)
-    whole = numbers.where(numbers == np.floor(numbers))
-    return whole.astype("Int64")
+    return numbers.where(_whole(numbers)).astype("Int64")
 
 
 _PARSERS: dict[str, Callable[[pd.Series, Column], pd.Series]] = {

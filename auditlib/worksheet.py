@@ -37,7 +37,7 @@ from .checklist import Checklist, load_checklist
 from .contract import TABLES
 from .dataset import Dataset
 from .errors import AuditlibError, InputNotFoundError, PeriodError, Problem, WorksheetError
-from .files import atomic_write
+from .files import FORMULA_START, atomic_write, dataset_lock
 from .periods import Period, parse_period
 from .qa import RESULTS
 from .sampling import (
@@ -67,7 +67,6 @@ FORMAT_VERSION = "1"
 SAMPLE_SHEET, RESERVES_SHEET, ABOUT_SHEET = "Sample", "Reserves", "About"
 ID_COLUMNS = ("person_id", "service_id", "service_name")
 TAIL_COLUMNS = ("auditor", "audit_date", "notes")
-_FORMULA_START = ("=", "+", "-", "@")
 _HEADER_FONT = Font(
     name="Calibri", size=11, bold=True
 )  # a named font: LibreOffice else picks a serif
@@ -120,7 +119,7 @@ def write_text_cell(ws: Worksheet, row: int, column: int, value: Any) -> None:
 
 def _keep_text(cell: Cell) -> None:
     cell.data_type = "s"
-    if cell.value.startswith(_FORMULA_START):
+    if cell.value.startswith(FORMULA_START):
         cell.quotePrefix = True  # Excel keeps it as text even when the cell is edited
 
 
@@ -849,6 +848,7 @@ def ingest_worksheet(
     quarter: Period | str | None = None,
     calendar_quarters: bool = False,
     today: date | None = None,
+    lock_timeout: float = 120,
 ) -> IngestResult:
     """Take a filled-in worksheet into the dataset's file_audits table.
 
@@ -859,17 +859,21 @@ def ingest_worksheet(
     folder (created as CSV if absent), or the file_audits sheet of a
     one-workbook dataset, always through a temporary file and one rename,
     so a crash leaves the old table whole. The worksheet is never changed.
+    The dataset is locked from reading to writing: a second ingest into it
+    waits up to ``lock_timeout`` seconds (then :class:`DatasetBusyError`),
+    so neither loses the other's rows.
     """
-    dataset = load_dataset(dataset_path, today=today, calendar_quarters=calendar_quarters)
-    read, problems = _check(worksheet_path, dataset, quarter, auditor, audit_date, today)
-    replaced = pd.Index([], dtype="int64")
-    if read is not None:
-        replaced, conflicts = _existing(dataset, read, replace, str(worksheet_path))
-        problems += conflicts
-    if problems:
-        raise _refuse(worksheet_path, problems)
-    assert read is not None
-    table = _write_file_audits(dataset, Path(dataset_path), read.rows, replaced)
+    with dataset_lock(dataset_path, timeout=lock_timeout):
+        dataset = load_dataset(dataset_path, today=today, calendar_quarters=calendar_quarters)
+        read, problems = _check(worksheet_path, dataset, quarter, auditor, audit_date, today)
+        replaced = pd.Index([], dtype="int64")
+        if read is not None:
+            replaced, conflicts = _existing(dataset, read, replace, str(worksheet_path))
+            problems += conflicts
+        if problems:
+            raise _refuse(worksheet_path, problems)
+        assert read is not None
+        table = _write_file_audits(dataset, Path(dataset_path), read.rows, replaced)
     counts = read.rows["result"].value_counts().reindex(list(RESULTS), fill_value=0)
     return IngestResult(
         worksheet=str(worksheet_path),

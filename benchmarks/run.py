@@ -62,8 +62,8 @@ def run(scale: dict, folder: Path, label: str) -> dict[str, float]:
     )
     csv, parquet = folder / "csv", folder / "parquet"
     with timed("write CSV"):
-        write_dataset(tables, csv, fmt="csv")
-    write_dataset(tables, parquet, fmt="parquet")
+        write_dataset(tables, csv, fmt="csv", force=True)  # regenerated on every run
+    write_dataset(tables, parquet, fmt="parquet", force=True)
     del tables
     with timed("read CSV (raw, untyped)"):
         read_tables(csv)

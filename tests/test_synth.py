@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from auditlib.errors import OutputError
 from auditlib.periods import parse_period
 from auditlib.synth import SCALES, make_dataset, make_scale, write_dataset, write_workbook
 from auditlib.validation import validate_dataset
@@ -456,8 +457,8 @@ def test_workbook_round_trip_has_a_sheet_per_table_with_real_dates(demo, tmp_pat
 
 def test_writing_refuses_a_table_already_there_in_another_format(demo, tmp_path):
     write_dataset(demo, tmp_path, "parquet")
-    with pytest.raises(ValueError, match="another format"):
-        write_dataset(demo, tmp_path, "csv")
+    with pytest.raises(OutputError, match="another format"):
+        write_dataset(demo, tmp_path, "csv", force=True)
     assert not list(tmp_path.glob("*.csv"))
 
 

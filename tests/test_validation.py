@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import string
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from auditlib import DatasetError
 from auditlib.cli import main
+from auditlib.contract import TABLES
 from auditlib.validation import load_dataset, validate_dataset
 
 HEADER = MEETINGS.strip().splitlines()[0]
@@ -297,5 +299,63 @@ def test_malformed_meetings_never_crash_the_loader(tmp_path, header, rows):
     except DatasetError as error:
         assert error.problems
         assert all(p.message for p in error.problems)
+    finally:
+        shutil.rmtree(folder)
+
+
+# Values of every class that once raised instead of being reported: zoned timestamps, dates a
+# nanosecond date cannot hold, infinite and huge numbers; and headers repeated or differing only
+# in case or spaces. Each table of a kind (dates, timestamps, whole numbers, numbers, keys).
+EDGE = st.sampled_from(
+    [
+        "2026-07-01T09:30+01:00",
+        "2026-07-01 09:30Z",
+        "2026-07-01T09:30:00.5-0500",
+        "9999-12-31",
+        "2262-04-12",
+        "0001-01-01",
+        "inf",
+        "-Infinity",
+        "1e400",
+        "1e300",
+        "nan",
+        "-1",
+        "3",
+        "2026-07-06",
+        "P-1",
+        "S-ENG",
+        "=1+1",
+        " ",
+    ]
+)
+FUZZED = ["meetings", "experience", "outcomes", "advocacy_referrals", "self_assessments"]
+
+
+@st.composite
+def _table_text(draw):
+    name = draw(st.sampled_from(FUZZED))
+    columns = [c.name for c in TABLES[name].columns]
+    spelling = st.sampled_from(columns).flatmap(
+        lambda c: st.sampled_from([c, c.upper(), f" {c.title()} "])
+    )
+    header = draw(st.lists(spelling, min_size=1, max_size=len(columns) + 2))
+    cells = st.lists(st.one_of(EDGE, CELL), min_size=len(header), max_size=len(header))
+    rows = draw(st.lists(cells, max_size=4))
+    return name, "\n".join([",".join(header)] + [",".join(r) for r in rows])
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(table=_table_text())
+def test_edge_values_and_repeated_headers_never_crash_the_loader(tmp_path, table):
+    name, text = table
+    folder = write_dataset(tmp_path / "fuzz")
+    (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    try:
+        load_dataset(folder, today=date(2026, 11, 20))
+    except DatasetError as error:
+        assert error.problems
+        assert all(p.message and p.table for p in error.problems)
     finally:
         shutil.rmtree(folder)
