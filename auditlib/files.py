@@ -33,6 +33,7 @@ __all__ = [
     "atomic_write",
     "csv_text",
     "dataset_lock",
+    "process_alive",
     "refuse_non_empty",
     "refuse_overwriting_input",
     "write_text_atomic",
@@ -118,13 +119,15 @@ def _clear_stale(folder: Path) -> None:
             continue
         pid, host = int(found["pid"]), found["host"]
         try:
-            if (host == _HOST and not _alive(pid)) or now - leftover.stat().st_mtime > _STALE_AFTER:
+            gone = host == _HOST and not process_alive(pid)
+            if gone or now - leftover.stat().st_mtime > _STALE_AFTER:
                 leftover.unlink()
         except OSError:
             continue
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this machine (ours or another user's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -2,9 +2,9 @@
 
 Every table and chart of a :class:`~auditlib.report.model.Report` gives its
 data (already cut to the audience) as ``tables/<name>.csv`` and as one sheet
-of ``tables.xlsx``. Neither can run a formula: a text cell starting with
-``=``, ``+``, ``-`` or ``@`` gets a leading apostrophe in the CSV (the OWASP
-advice) and is stored as text, with Excel's quote prefix, in the workbook.
+of ``tables.xlsx``. Neither can run a formula: the CSV goes through
+:func:`auditlib.files.csv_text` (a leading apostrophe, as OWASP advises) and
+text cells are stored as text, with Excel's quote prefix, in the workbook.
 ``report.json`` records the report's provenance for the run's manifest.
 """
 
@@ -18,35 +18,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..files import atomic_write, write_text_atomic
+from ..files import atomic_write, csv_text, write_text_atomic
 
 if TYPE_CHECKING:
     from .model import Report
 
-__all__ = ["neutralise", "save_tables"]
+__all__ = ["save_tables"]
 
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
 _SHEET_NAME = 31  # Excel's limit
-
-
-def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula, made inert with a leading ``'``.
-
-    Numbers stay numbers (a negative difference is not text): only string
-    cells are changed, column by column.
-    """
-    out = frame.copy()
-    for column in out.columns:
-        values = out[column]
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
-            text = values.astype("string")
-            risky = text.str.match(_FORMULA.pattern).fillna(False).to_numpy(dtype=bool)
-            is_text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-            hit = risky & is_text
-            if hit.any():
-                out[column] = values.astype(object)
-                out.loc[hit, column] = "'" + text[hit].astype(str)
-    return out
 
 
 def save_tables(report: Report, folder: str | Path) -> dict[str, Any]:
@@ -55,7 +34,7 @@ def save_tables(report: Report, folder: str | Path) -> dict[str, Any]:
     tables = report.tables()
     (folder / "tables").mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():
-        text = neutralise(_plain(table)).to_csv(index=False, date_format="%Y-%m-%d")
+        text = csv_text(_plain(table), date_format="%Y-%m-%d")
         write_text_atomic(folder / "tables" / f"{name}.csv", text)
     atomic_write(folder / "tables.xlsx", lambda tmp: _workbook(tables, tmp))
     record = {

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ReportError
-from ..files import write_text_atomic
+from ..files import process_alive, write_text_atomic
 from ..validation import load_dataset
 from .export import html_to_pdf, notebook_to_html
 from .kinds import RunParams, kind
@@ -157,18 +157,8 @@ def _clear_stale(root: Path) -> None:
                 folder.rename(final)
             continue
         pid = folder.name.rsplit("-", 2)[-2]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _execute(source: Path, staging: Path, params: RunParams, root: Path, name: str) -> Path:
