@@ -58,6 +58,7 @@ def board(inputs: Inputs, title: str) -> Section:
         table["value_text"] = table["metric_id"].map(published).to_numpy()
         table = table.drop(columns=["n"], errors="ignore")
     shown = table.rename(columns=_BOARD_COLUMNS)[list(_BOARD_COLUMNS.values())]
+    shown["Measure"] = shown["Measure"].map(_capital)
     p = inputs.params
     caption = (
         f"All chosen services, {p.quarter}; variation and assurance from SPC by month over "
@@ -344,7 +345,7 @@ def _group_table(key, rows, metric_ids, summary, inputs) -> Table:
     ]
     shown = pd.DataFrame(
         {
-            "Measure": [METRICS[m].label for m in metric_ids],
+            "Measure": [_capital(METRICS[m].label) for m in metric_ids],
             "Value (n)": overall["value_text"].to_numpy(),
             "95% interval": overall["interval"].to_numpy(),
             "Pending": overall["pending_text"].to_numpy(),
@@ -533,7 +534,7 @@ def _below_target(inputs: Inputs) -> pd.DataFrame:
     parts.append(
         pd.DataFrame(
             {
-                "Measure": [METRICS[m].label for m in metrics.loc[below, "metric_id"]],
+                "Measure": [_capital(METRICS[m].label) for m in metrics.loc[below, "metric_id"]],
                 "Where we are": shown.loc[below, "value_text"].to_numpy(),
                 "Target": percent(target[below].to_numpy()),
             }
@@ -658,6 +659,10 @@ def _versions() -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _whole(values: pd.Series) -> np.ndarray:
