@@ -25,7 +25,8 @@ from .grid import grid_totals, self_score_grid
 from .metrics import compute_metrics
 from .periods import Period, last_complete_quarter, months_of, parse_period
 from .qa import compliance, file_completeness
-from .sampling import draw_sample
+from .sampling import draw_sample, select_services
+from .scope import scoped_metrics
 from .synth import make_scale, write_dataset, write_workbook
 from .trends import metric_trends, trend_charts, trend_summary
 from .validation import load_dataset, validate_dataset
@@ -162,8 +163,9 @@ def _run_metrics(args) -> int:
     dataset, as_of = _load(args)
     quarter = _quarter(args.quarter, args, as_of)
     periods = months_of(quarter) if args.by == "month" else [quarter]
+    services = args.services and select_services(dataset, _services(args.services))
     _say(f"dashboard metrics for {quarter}, as of {as_of:%d %b %Y}")
-    _emit(compute_metrics(dataset, periods, as_of=as_of), args)
+    _emit(scoped_metrics(dataset, periods, as_of=as_of, services=services), args)
     return EXIT_OK
 
 
@@ -409,12 +411,14 @@ def _parser() -> argparse.ArgumentParser:
         "metrics",
         help="the dashboard metrics as a tidy table",
         description=(
-            "Every dashboard metric of quality.md for every service and for ALL: numerator, "
-            "denominator, value, 95%% Wilson interval, pending count and status."
+            "Every dashboard metric for every service and for ALL (all services, or only those "
+            "given with --services): numerator, denominator, value, 95% Wilson interval, pending "
+            "count and status. Each metric is defined in docs/definitions.md."
         ),
     )
     _dataset_options(metrics)
     _quarter_option(metrics)
+    _services_option(metrics)
     metrics.add_argument(
         "--by",
         choices=("quarter", "month"),
@@ -430,8 +434,15 @@ def _parser() -> argparse.ArgumentParser:
         help="write a synthetic dataset (no real personal data)",
         description="Generate a seeded synthetic dataset in the data contract's format.",
     )
-    synth.add_argument("--scale", choices=("demo", "national"), default="demo")
-    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument(
+        "--scale",
+        choices=("demo", "national"),
+        default="demo",
+        help="demo: 5 services, 8 quarters (default); national: 300 services, 20 quarters",
+    )
+    synth.add_argument(
+        "--seed", type=int, default=0, help="the same seed gives the same data (default 0)"
+    )
     synth.add_argument(
         "--end",
         type=_date,
@@ -439,7 +450,12 @@ def _parser() -> argparse.ArgumentParser:
         help="last day of the data (default 2026-11-20)",
     )
     synth.add_argument("--out", type=Path, required=True, help="folder to write the tables into")
-    synth.add_argument("--table-format", choices=("csv", "parquet"), default="csv")
+    synth.add_argument(
+        "--table-format",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="one file per table as csv (default) or parquet",
+    )
     synth.add_argument("--workbook", type=Path, help="also write every table into this one .xlsx")
     synth.set_defaults(run=_run_synth)
 
@@ -553,7 +569,7 @@ def _parser() -> argparse.ArgumentParser:
         help="ten-file QA compliance per criterion and service",
         description=(
             "Compliance per criterion for each service and ALL: met / applicable with partial "
-            "beside it, a 95%% Wilson interval and an LQAS classification against --target, "
+            "beside it, a 95% Wilson interval and an LQAS classification against --target, "
             "with a sentence on what the sample can show (on stderr)."
         ),
     )
@@ -594,7 +610,7 @@ def _parser() -> argparse.ArgumentParser:
         help="before/after for every metric and QA criterion",
         description=(
             "Every metric and QA criterion, one quarter against a later one, per service and ALL: "
-            "both values with n and 95%% Wilson intervals, the difference with its 95%% Newcombe "
+            "both values with n and 95% Wilson intervals, the difference with its 95% Newcombe "
             "interval, Fisher's exact test where counts are small, and the change in words "
             "(rose/fell only where the interval of the difference excludes 0)."
         ),

@@ -300,7 +300,7 @@ def save_sample(
         raise AuditlibError(
             f"a sample for {sample.quarter.label} is already in {out_dir} "
             f"({', '.join(map(str, existing[:3]))}); keep it, choose another folder, or redraw "
-            "on purpose with force"
+            "on purpose with --force (force=True)"
         )
     layout = _Layout(sample, checklist)
     for path, block in zip(worksheets, blocks, strict=True):  # one workbook each
