@@ -9,6 +9,7 @@ from datetime import date
 
 import numpy as np
 import pytest
+from conftest import TODAY
 
 from auditlib import parse_period
 from auditlib.metrics import METRICS, compute_metrics
@@ -100,12 +101,12 @@ TABLES = {
 
 @pytest.fixture
 def full(make_dataset):
-    return load_dataset(make_dataset(**TABLES))
+    return load_dataset(make_dataset(**TABLES), today=TODAY)
 
 
 @pytest.fixture
 def minimal(make_dataset):
-    return load_dataset(make_dataset())
+    return load_dataset(make_dataset(), today=TODAY)
 
 
 def result(table, scope, metric):

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -36,9 +37,18 @@ def test_calendar_quarters_only_on_request():
     )
 
 
-@pytest.mark.parametrize("label", ["2026/28 Q1", "2026/27 Q5", "Q2", "2026-13", ""])
-def test_bad_labels_are_refused_with_a_hint(label):
-    with pytest.raises(PeriodError):
+@pytest.mark.parametrize(
+    ("label", "hint"),
+    [
+        ("2026/28 Q1", "expected 2026/27"),
+        ("2026/27 Q5", "a financial quarter like '2026/27 Q2'"),
+        ("Q2", "a financial quarter like '2026/27 Q2'"),
+        ("2026-13", "month must be 01-12"),
+        ("", "a month like '2026-07'"),
+    ],
+)
+def test_bad_labels_are_refused_with_a_hint(label, hint):
+    with pytest.raises(PeriodError, match=re.escape(hint)):
         parse_period(label)
 
 

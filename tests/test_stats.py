@@ -278,7 +278,7 @@ def test_exact_test_matches_fisher_worked_exactly(x1, n1, x2, n2):
 
 def test_exact_test_with_an_empty_group_is_nan():
     assert math.isnan(exact_test(0, 0, 3, 5))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"0 <= successes <= n \(got 6 of 5\)"):
         exact_test(6, 5, 1, 5)
 
 
@@ -344,11 +344,16 @@ def test_lqas_census_has_no_sampling_error_and_the_strict_threshold():
 
 
 @pytest.mark.parametrize(
-    ("args", "kwargs"),
-    [((0,), {}), ((10, 0.8, 0.8), {}), ((10, 1.2), {}), ((30, 0.8, 0.5), {"population": 25})],
+    ("args", "kwargs", "says"),
+    [
+        ((0,), {}, "at least 1, got 0"),
+        ((10, 0.8, 0.8), {}, "lower must be in"),
+        ((10, 1.2), {}, "upper must be in"),
+        ((30, 0.8, 0.5), {"population": 25}, "30 files from a population of 25"),
+    ],
 )
-def test_lqas_rule_refuses_impossible_settings(args, kwargs):
-    with pytest.raises(ValueError):
+def test_lqas_rule_refuses_impossible_settings(args, kwargs, says):
+    with pytest.raises(ValueError, match=says):
         lqas_rule(*args, **kwargs)
 
 
@@ -360,7 +365,7 @@ def test_lqas_classify():
     assert lqas_classify(8, 10, 0.9) == MEETS_TARGET  # 90% vs 60% with 10 files: d = 8
     assert lqas_classify(7, 10, 0.9) == BELOW_TARGET
     assert lqas_classify(0, 0, rule) == NO_APPLICABLE_FILES
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"\(got 11 of 10\)"):
         lqas_classify(11, 10, rule)
 
 

@@ -255,7 +255,7 @@ def test_a_file_that_is_not_an_xlsx_workbook_is_refused(drawn, tmp_path, kind):
             archive.writestr("hello.txt", "not a workbook")
     error = _refused(path, folder, "unreadable" if kind == "broken_zip" else "not_xlsx")
     assert ".xlsx" in error.report()
-    with pytest.raises(InputNotFoundError):
+    with pytest.raises(InputNotFoundError, match=r"missing\.xlsx: no such worksheet"):
         _ingest(tmp_path / "missing.xlsx", folder)
 
 
