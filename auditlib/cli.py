@@ -22,12 +22,12 @@ from .compare import compare
 from .errors import AuditlibError, DatasetError, PeriodError
 from .files import write_text_atomic
 from .grid import grid_totals, self_score_grid
-from .metrics import compute_metrics
 from .periods import Period, last_complete_quarter, months_of, parse_period
 from .qa import compliance, file_completeness
 from .sampling import draw_sample, select_services
 from .scope import scoped_metrics
 from .synth import make_scale, write_dataset, write_workbook
+from .tables import screen_table
 from .trends import metric_trends, trend_charts, trend_summary
 from .validation import load_dataset, validate_dataset
 from .worksheet import ingest_worksheet, save_sample
@@ -110,7 +110,7 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _emit(table: pd.DataFrame, args) -> None:
-    text = _render(table, args.format)
+    text = _render(table, args.format, names=getattr(args, "service_names", None))
     if args.out:
         write_text_atomic(args.out, text)
         _say(f"wrote {len(table)} rows to {args.out}")
@@ -118,11 +118,11 @@ def _emit(table: pd.DataFrame, args) -> None:
         sys.stdout.write(text)
 
 
-def _render(table: pd.DataFrame, fmt: str) -> str:
+def _render(table: pd.DataFrame, fmt: str, names: dict[str, str] | None = None) -> str:
     if fmt == "json":
         return table.to_json(orient="records", date_format="iso", indent=1) + "\n"
     if fmt == "table":
-        return table.to_string(index=False, float_format=lambda v: f"{v:.3f}") + "\n"
+        return screen_table(table, names=names)
     buffer = io.StringIO()
     table.to_csv(buffer, index=False, float_format="%.6g", date_format="%Y-%m-%d")
     return buffer.getvalue()
@@ -132,7 +132,13 @@ def _load(args):
     as_of = getattr(args, "as_of", None)
     _say(f"reading {args.dataset} ...")
     dataset = load_dataset(args.dataset, calendar_quarters=args.calendar_quarters)
+    args.service_names = _names(dataset)  # shown beside the ids by --format table
     return dataset, as_of or date.today()
+
+
+def _names(dataset) -> dict[str, str]:
+    services = dataset.services
+    return dict(zip(services["service_id"], services["service_name"], strict=True))
 
 
 def _quarter(label: str, args, as_of: date) -> Period:
@@ -285,12 +291,6 @@ def _run_qa(args) -> int:
     overall = table[(table["scope"] == "ALL") & table["lqas_sentence"].notna()]
     for sentence, rows in overall.groupby("lqas_sentence", sort=False):
         _say(f"{', '.join(rows['criterion_id'])}: {sentence}")
-    if args.format == "table":
-        shown = (
-            "scope criterion_id met partial not_met na value ci_low ci_high lqas lqas_conclusive "
-            "status"
-        )
-        table = table[shown.split()]
     _emit(table, args)
     return EXIT_OK
 
@@ -307,13 +307,7 @@ def _run_grid(args) -> int:
         f"{int(totals['met_target'].eq(True).sum())} of {len(totals)} services evidence the target "
         f"of {totals['target'].iloc[0]}; {int(table['over_claim'].sum())} over-claims flagged"
     )
-    if args.totals:
-        table = totals
-    elif args.format == "table":
-        table = table[
-            ["service_id", "dimension", "claimed", "evidenced", "finding", "evidence_note"]
-        ]
-    _emit(table, args)
+    _emit(totals if args.totals else table, args)
     return EXIT_OK
 
 
@@ -323,9 +317,6 @@ def _run_compare(args) -> int:
     after = _quarter(args.after, args, as_of)
     _say(f"before/after: {before} against {after}, as of {as_of:%d %b %Y}")
     table = compare(dataset, before, after, as_of=as_of, services=_services(args.services))
-    if args.format == "table":
-        shown = "scope measure before_value after_value diff_low diff_high exact_p change"
-        table = table[shown.split()]
     _emit(table, args)
     return EXIT_OK
 
@@ -369,12 +360,6 @@ def _run_trends(args) -> int:
         _say(f"drawing {len(table)} SPC charts into {args.charts} ...")
         paths = trend_charts(result, args.charts)
         _say(f"wrote {len(paths)} SPC charts (PNG) to {args.charts}")
-    if args.format == "table":
-        shown = "scope metric_id chart n_points latest_value mean lpl upl variation assurance"
-        table = table[[*shown.split(), "warning"]].assign(
-            warning=table["warning"].str.split(":").str[0]
-        )
-        table = table.fillna({"assurance": "", "warning": ""})
     _emit(table, args)
     return EXIT_OK
 
