@@ -643,12 +643,13 @@ def _check_rows(cells, formulas, names, about, dataset, where, auditor, audit_da
 
     persons = column("person_id")
     _check_persons(persons, column("service_id"), present, at, about, dataset, where)
+    unfilled = _not_filled_in(column, criteria, letter_of, where)
     results = {}
     for criterion in criteria:  # a dozen columns, each checked whole
         raw = column(criterion)
         result = raw.str.lower().str.replace(r"[\s\-]+", "_", regex=True).replace(_RESULT_ALIASES)
         where.cells(
-            raw.isna() & present(criterion),
+            raw.isna() & present(criterion) & ~unfilled,
             raw,
             "not_audited",
             "blank: not audited yet; choose met, partial, not_met or na (na: does not apply)",
@@ -668,7 +669,7 @@ def _check_rows(cells, formulas, names, about, dataset, where, auditor, audit_da
         notes += _filled(auditors, "auditor", auditor)
         auditors = auditors.fillna(auditor)
     where.cells(
-        auditors.isna() & present("auditor"),
+        auditors.isna() & present("auditor") & ~unfilled,
         auditors,
         "missing_value",
         "blank: who audited this file? (a pseudonymous code; or give the auditor when ingesting)",
@@ -698,6 +699,32 @@ def _check_rows(cells, formulas, names, about, dataset, where, auditor, audit_da
     rows["order"] = rows["criterion_id"].map({c: i for i, c in enumerate(criteria)})
     rows = rows.sort_values(["sheet_row", "order"], ignore_index=True).assign(quarter=period.label)
     return rows[[*FILE_AUDITS_COLUMNS, "sheet_row"]], notes
+
+
+def _not_filled_in(column, criteria, letter_of, where: _Where) -> pd.Series:
+    """Rows with no result for any criterion: said once for the sheet when none has one (a
+    worksheet taken in blank), else once per such row -- not once per empty cell."""
+    unfilled = pd.concat([column(c).isna() for c in criteria], axis=1).all(axis=1)
+    if not criteria or not unfilled.any():
+        return unfilled & False
+    span = f"columns {letter_of[criteria[0]]} to {letter_of[criteria[-1]]}"
+    what = f"choose met, partial, not_met or na for each criterion ({span})"
+    if unfilled.all():
+        where.add(
+            "not_filled_in",
+            f"not filled in: none of the {len(unfilled)} files has a result yet; {what}, "
+            "then take the worksheet in again",
+            sheet=SAMPLE_SHEET,
+        )
+    else:
+        where.cells(
+            unfilled,
+            column("person_id"),
+            "not_filled_in",
+            f"not filled in: this file has no result yet; {what}",
+            span,
+        )
+    return unfilled
 
 
 def _column(letter: str, names: dict[str, str]) -> str:

@@ -213,6 +213,26 @@ def _refused(worksheet, folder, reason, where=None, **options):
     return caught.value
 
 
+def test_a_worksheet_taken_in_blank_says_not_filled_in_once(drawn):
+    folder, blank, _ = drawn
+    error = _refused(blank, folder, "not_filled_in", ("Sample", None, None))
+    assert [p.reason for p in error.problems] == ["not_filled_in"]  # not 8 x 12 empty cells
+    assert "none of the 8 files has a result yet" in error.report()
+
+
+def test_a_file_left_blank_is_not_filled_in_once_for_its_row(drawn, tmp_path):
+    folder, blank, _ = drawn
+
+    def unfill_row_3(workbook):
+        for column in range(4, 4 + len(CRITERIA)):  # D.. : the criteria
+            workbook["Sample"].cell(row=3, column=column).value = None
+        workbook["Sample"].cell(row=3, column=16).value = None  # and its auditor
+
+    filled = fill_worksheet(blank, tmp_path / "part.xlsx", _results, edit=unfill_row_3)
+    error = _refused(filled, folder, "not_filled_in", ("Sample", 3, "columns D to O"))
+    assert [(p.reason, p.row) for p in error.problems] == [("not_filled_in", 3)]
+
+
 def test_a_file_that_was_not_drawn_is_refused(drawn, tmp_path):
     folder, blank, sample = drawn
     # Row 2 is an S-A file (rows are in service order), so only the person is wrong.
