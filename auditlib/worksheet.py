@@ -31,6 +31,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .checklist import Checklist, load_checklist
@@ -73,15 +74,19 @@ _HEADER_FONT = Font(
 )  # a named font: LibreOffice else picks a serif
 _HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
 _WRAP = Alignment(vertical="top", wrap_text=True)
-_WIDTHS = {"person_id": 14, "service_id": 12, "service_name": 28, "auditor": 12}
-_WIDTHS |= {"audit_date": 12, "notes": 60, "site": 12, "stratum": 12, "reserve_for": 13}
+# Widths in characters, narrow enough that ten files and the key print on one landscape page
+_WIDTHS = {"person_id": 11, "service_id": 10, "service_name": 18, "auditor": 9}
+_WIDTHS |= {"audit_date": 11, "notes": 32, "site": 12, "stratum": 12, "reserve_for": 13}
 _WIDTHS |= {"draw_order": 12, "role": 10}
 _ABOUT_LINE = 75  # characters per line of the About sheet's wrapped column B
-_CRITERION_WIDTH = 10
+_CRITERION_WIDTH = 8  # "not_met" and "partial" fit
+KEY_TITLE = "Key: what the file shows for each criterion (for reading; not taken back in)"
+_KEY_FONT = Font(name="Calibri", size=11, bold=True)
+_MARGINS = PageMargins(left=0.25, right=0.25, top=0.5, bottom=0.5, header=0.2, footer=0.2)
 _ABOUT_FILES_COLUMN = 4  # column D: the files drawn, one per row
 _HOW_TO = (
-    "For each file choose met, partial, not_met or na in every criterion column (the header's "
-    "note says what the file should show). Write your pseudonymous auditor code and the audit "
+    "For each file choose met, partial, not_met or na in every criterion column (the key below "
+    "the files, and each header's note, say what the file should show). Write your pseudonymous auditor code and the audit "
     "date. If a file cannot be audited, replace its person_id and service on the Sample sheet "
     "with the next reserve for the same service or site (sheet Reserves: reserve_for says which, "
     "lowest draw_order first) and say why in notes. Do not rename or add columns, merge cells "
@@ -144,6 +149,10 @@ class _Layout:
             c: f"{c} ({d})\nThe file shows: {w}"
             for c, d, w in zip(criteria, table["dimension"], table["wording"], strict=True)
         }
+        self.key = [[KEY_TITLE]] + [
+            [c, f"{w} ({d})"]
+            for c, d, w in zip(criteria, table["dimension"], table["wording"], strict=True)
+        ]
         record = sample.record
         self.about = [
             ("worksheet", FORMAT),
@@ -213,6 +222,15 @@ class _Layout:
         # Column styles, not cell styles: they also format what the auditor types in.
         ws.column_dimensions[date_column].number_format = "yyyy-mm-dd"
         ws.column_dimensions[get_column_letter(len(self.names))].alignment = _WRAP
+        self._key(ws, first=last + 2)
+
+    def _key(self, ws: Worksheet, first: int) -> None:
+        """The criteria's wording below the table, on the printed page (comments do not print);
+        the reader stops at its title row. Each wording runs on across the empty cells."""
+        _put_rows(ws, self.key, first=first)
+        ws.cell(row=first, column=1).font = _KEY_FONT
+        last = first + len(self.key) - 1
+        ws.print_area = f"A1:{get_column_letter(len(self.names))}{last}"
 
     def _about_sheet(self, ws: Worksheet, drawn: list[list[Any]]) -> None:
         listed = [_DRAWN_HEADER, *drawn]
@@ -231,6 +249,7 @@ class _Layout:
                 cell.alignment = _WRAP
                 ws.row_dimensions[cell.row].height = 15 * -(-len(cell.value) // _ABOUT_LINE)
         ws.protection.sheet = True  # no password: it guards against slips, not against intent
+        _print_setup(ws)
 
 
 def _header(ws: Worksheet, names: list[str], notes: dict[str, str]) -> None:
@@ -243,8 +262,17 @@ def _header(ws: Worksheet, names: list[str], notes: dict[str, str]) -> None:
             cell.value, _CRITERION_WIDTH
         )
     ws.freeze_panes = "A2"
-    ws.page_setup.orientation = "landscape"
     ws.print_title_rows = "1:1"
+    _print_setup(ws)
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Landscape A4, narrow margins, every column on one page's width (as tall as needed)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = _MARGINS
 
 
 def _file_rows(files: pd.DataFrame, by_stratum: bool) -> list[np.ndarray]:
@@ -516,6 +544,8 @@ def _read_about(ws: Worksheet | None, where: _Where, quarter) -> dict[str, Any] 
 def _read_sample(ws: Worksheet, criteria: list[str], where: _Where):
     """The Sample sheet as (values, formula flags, canonical column name per sheet column)."""
     grid = [[(c.value, c.data_type == "f") for c in row] for row in ws.iter_rows()]
+    key = [k for k, row in enumerate(grid) if k and row and row[0][0] == KEY_TITLE]
+    grid = grid[: key[0]] if key else grid  # the printed key of the criteria is not read
     if not grid:
         where.add("empty_sheet", "the Sample sheet is empty", sheet=SAMPLE_SHEET)
         return None, None, None
