@@ -86,8 +86,9 @@ _MARGINS = PageMargins(left=0.25, right=0.25, top=0.5, bottom=0.5, header=0.2, f
 _ABOUT_FILES_COLUMN = 4  # column D: the files drawn, one per row
 _HOW_TO = (
     "For each file choose met, partial, not_met or na in every criterion column (the key below "
-    "the files, and each header's note, say what the file should show). Write your pseudonymous auditor code and the audit "
-    "date. If a file cannot be audited, replace its person_id and service on the Sample sheet "
+    "the files, and each header's note, say what the file should show). Write your "
+    "pseudonymous auditor code and the audit date. If a file cannot be audited, replace its "
+    "person_id and service on the Sample sheet "
     "with the next reserve for the same service or site (sheet Reserves: reserve_for says which, "
     "lowest draw_order first) and say why in notes. Do not rename or add columns, merge cells "
     "or leave blank rows: the worksheet is checked cell by cell when it is taken back in."

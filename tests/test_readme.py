@@ -13,11 +13,16 @@ import shlex
 import shutil
 from pathlib import Path
 
+import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 
 from auditlib.checklist import load_checklist
 from auditlib.cli import main
+from auditlib.contract import TABLES
+from auditlib.metrics import METRICS
+from auditlib.workdays import working_day_deadline, working_days_between
 
 ROOT = Path(__file__).parents[1]
 DOCUMENTS = ("README.md", "data/README.md")
@@ -92,3 +97,53 @@ def test_no_example_writes_into_the_committed_demo_data():
             for argv in commands(code):
                 if argv[0] in {"ingest", "synth"}:
                     assert "data/demo" not in " ".join(argv), shlex.join(argv)
+
+
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+@pytest.mark.parametrize(
+    "document", [*DOCUMENTS, *(f"docs/{p.name}" for p in sorted((ROOT / "docs").glob("*.md")))]
+)
+def test_links_stay_inside_the_repository_and_lead_somewhere(document):
+    text = (ROOT / document).read_text(encoding="utf-8")
+    assert "shared/spec" not in text
+    for target in LINK.findall(text):
+        if target.startswith(("http://", "https://")):
+            continue
+        resolved = ((ROOT / document).parent / target).resolve()
+        assert resolved.is_relative_to(ROOT), f"{document}: {target} leaves the repository"
+        assert resolved.exists(), f"{document}: {target} does not exist"
+
+
+def test_the_data_contract_page_covers_every_table_and_column():
+    text = (ROOT / "docs/data-contract.md").read_text(encoding="utf-8")
+    sections = {s.split("\n", 1)[0].split()[0]: s for s in text.split("\n## ")[1:]}
+    for name, table in TABLES.items():
+        assert name in sections, name
+        header = ",".join(c.name for c in table.columns)
+        assert f"```csv\n{header}\n" in sections[name], f"{name}: no example row"
+        for column in table.columns:
+            assert f"| `{column.name}` |" in sections[name], f"{name}.{column.name}"
+
+
+def test_the_definitions_page_defines_every_metric():
+    headings = [
+        line
+        for line in (ROOT / "docs/definitions.md").read_text().splitlines()
+        if line[:4] == "### "
+    ]
+    for metric_id in METRICS:
+        assert any(metric_id in line for line in headings), metric_id
+
+
+def test_the_definitions_working_day_examples_hold():
+    # the table in docs/definitions.md, worked by hand there
+    meetings = pd.Series(pd.to_datetime(["2026-07-03", "2026-07-05", "2026-08-27", "2026-08-27"]))
+    sent = pd.Series(pd.to_datetime(["2026-07-10", "2026-07-11", "2026-09-04", "2026-09-04"]))
+    nation = np.array(["england", "england", "england", "scotland"], dtype=object)
+    assert working_days_between(meetings, sent, nation).tolist() == [5, 5, 5, 6]
+    deadline = working_day_deadline(meetings[2:3], 5, nation[2:3])
+    assert str(deadline[0])[:10] == "2026-09-04"
+    december = working_day_deadline(pd.Series(pd.to_datetime(["2026-12-01"])), 20, nation[:1])
+    assert str(december[0])[:10] == "2026-12-31"
