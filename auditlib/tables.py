@@ -72,19 +72,18 @@ def _cell(value: object) -> str:
 
 def _service(ids, names: Names) -> np.ndarray:
     """``S-001 Ash Court``: the id and, where known, the name."""
-    ids = _text(ids)
-    named = np.array([names.get(i, "") for i in ids], dtype=object)
-    return join([ids, named], " ")
+    ids = pd.Series(_text(ids), dtype=object)
+    return join([ids.to_numpy(), ids.map(names).fillna("").to_numpy(dtype=object)], " ")
 
 
 def _kind(metric_ids) -> np.ndarray:
-    kinds = {m: info.kind for m, info in METRICS.items()}
-    return np.array([kinds.get(m, "proportion") for m in metric_ids], dtype=object)
+    kinds = pd.Series(metric_ids, dtype=object).map({m: i.kind for m, i in METRICS.items()})
+    return kinds.fillna("proportion").to_numpy(dtype=object)
 
 
 def _label(metric_ids) -> np.ndarray:
-    labels = {m: info.label for m, info in METRICS.items()}
-    return np.array([labels.get(m, m) for m in metric_ids], dtype=object)
+    ids = pd.Series(metric_ids, dtype=object)
+    return ids.map({m: i.label for m, i in METRICS.items()}).fillna(ids).to_numpy(dtype=object)
 
 
 def _numbers(values, kind) -> np.ndarray:
