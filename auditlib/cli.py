@@ -21,12 +21,13 @@ from .compare import compare
 from .errors import AuditlibError, DatasetError, PeriodError
 from .files import csv_text, refuse_non_empty, write_text_atomic
 from .grid import grid_totals, self_score_grid
-from .metrics import compute_metrics
 from .periods import Period, check_started, last_complete_quarter, months_of, parse_period
 from .qa import compliance, file_completeness, one_line_per_unaudited, read_sampling_record
-from .sampling import draw_sample
+from .sampling import draw_sample, select_services
+from .scope import scoped_metrics
 from .stats import lqas_sentence, sample_size_for_precision, sample_size_for_rule
 from .synth import make_scale, write_dataset, write_workbook
+from .tables import screen_table
 from .trends import metric_trends, trend_charts, trend_summary
 from .validation import load_dataset, validate_dataset
 from .worksheet import ingest_worksheet, save_sample
@@ -119,7 +120,7 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _emit(table: pd.DataFrame, args) -> None:
-    text = _render(table, args.format)
+    text = _render(table, args.format, names=getattr(args, "service_names", None))
     if args.out:
         write_text_atomic(args.out, text, reads=getattr(args, "dataset", None))
         _say(f"wrote {len(table)} rows to {args.out}")
@@ -127,11 +128,11 @@ def _emit(table: pd.DataFrame, args) -> None:
         sys.stdout.write(text)
 
 
-def _render(table: pd.DataFrame, fmt: str) -> str:
+def _render(table: pd.DataFrame, fmt: str, names: dict[str, str] | None = None) -> str:
     if fmt == "json":
         return table.to_json(orient="records", date_format="iso", indent=1) + "\n"
     if fmt == "table":
-        return table.to_string(index=False, float_format=lambda v: f"{v:.3f}") + "\n"
+        return screen_table(table, names=names)
     return csv_text(table, float_format="%.6g", date_format="%Y-%m-%d")
 
 
@@ -139,7 +140,13 @@ def _load(args):
     as_of = getattr(args, "as_of", None)
     _say(f"reading {args.dataset} ...")
     dataset = load_dataset(args.dataset, calendar_quarters=args.calendar_quarters)
+    args.service_names = _names(dataset)  # shown beside the ids by --format table
     return dataset, as_of or date.today()
+
+
+def _names(dataset) -> dict[str, str]:
+    services = dataset.services
+    return dict(zip(services["service_id"], services["service_name"], strict=True))
 
 
 def _quarter(label: str, args, as_of: date) -> Period:
@@ -174,8 +181,9 @@ def _run_metrics(args) -> int:
     dataset, as_of = _load(args)
     quarter = _quarter(args.quarter, args, as_of)
     periods = months_of(quarter) if args.by == "month" else [quarter]
+    services = args.services and select_services(dataset, _services(args.services))
     _say(f"dashboard metrics for {quarter}, as of {as_of:%d %b %Y}")
-    _emit(compute_metrics(dataset, periods, as_of=as_of), args)
+    _emit(scoped_metrics(dataset, periods, as_of=as_of, services=services), args)
     return EXIT_OK
 
 
@@ -300,12 +308,6 @@ def _run_qa(args) -> int:
     for sentence, rows in overall.groupby("lqas_sentence", sort=False):
         _say(f"{', '.join(rows['criterion_id'])}: {sentence}")
     table = one_line_per_unaudited(table)
-    if args.format == "table":
-        shown = (
-            "scope criterion_id met partial not_met na value ci_low ci_high lqas lqas_conclusive "
-            "status"
-        )
-        table = table[shown.split()]
     _emit(table, args)
     return EXIT_OK
 
@@ -323,11 +325,7 @@ def _run_grid(args) -> int:
         f"of {totals['target'].iloc[0]}; {int(table['over_claim'].sum())} over-claims flagged, "
         f"{int(table['finding'].eq('not yet evidenced').sum())} claims not yet evidenced"
     )
-    if args.totals:
-        table = totals
-    elif args.format == "table":
-        table = table[["service_id", "dimension", "claimed", "evidenced", "finding", "shortfall"]]
-    _emit(table, args)
+    _emit(totals if args.totals else table, args)
     return EXIT_OK
 
 
@@ -337,9 +335,6 @@ def _run_compare(args) -> int:
     after = _quarter(args.after, args, as_of)
     _say(f"before/after: {before} against {after}, as of {as_of:%d %b %Y}")
     table = compare(dataset, before, after, as_of=as_of, services=_services(args.services))
-    if args.format == "table":
-        shown = "scope measure before_value after_value diff_low diff_high exact_p change"
-        table = table[shown.split()]
     _emit(table, args)
     return EXIT_OK
 
@@ -383,12 +378,6 @@ def _run_trends(args) -> int:
         _say(f"drawing {len(table)} SPC charts into {args.charts} ...")
         paths = trend_charts(result, args.charts)
         _say(f"wrote {len(paths)} SPC charts (PNG) to {args.charts}")
-    if args.format == "table":
-        shown = "scope metric_id chart n_points latest_value mean lpl upl variation assurance"
-        table = table[[*shown.split(), "warning"]].assign(
-            warning=table["warning"].str.split(":").str[0]
-        )
-        table = table.fillna({"assurance": "", "warning": ""})
     _emit(table, args)
     return EXIT_OK
 
@@ -457,12 +446,14 @@ def _parser() -> argparse.ArgumentParser:
         "metrics",
         help="the dashboard metrics as a tidy table",
         description=(
-            "Every dashboard metric of quality.md for every service and for ALL: numerator, "
-            "denominator, value, 95%% Wilson interval, pending count and status."
+            "Every dashboard metric for every service and for ALL (all services, or only those "
+            "given with --services): numerator, denominator, value, 95% Wilson interval, pending "
+            "count and status. Each metric is defined in docs/definitions.md."
         ),
     )
     _dataset_options(metrics)
     _quarter_option(metrics)
+    _services_option(metrics)
     metrics.add_argument(
         "--by",
         choices=("quarter", "month"),
@@ -482,7 +473,7 @@ def _parser() -> argparse.ArgumentParser:
         "--scale",
         choices=("demo", "national"),
         default="demo",
-        help="demo (5 services, default) or national (benchmark scale)",
+        help="demo: 5 services, 8 quarters (default); national: 300 services, 20 quarters",
     )
     synth.add_argument(
         "--seed", type=_seed, default=0, help="the same seed gives the same data (default 0)"
@@ -495,7 +486,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--out", type=Path, required=True, help="folder to write the tables into")
     synth.add_argument(
-        "--table-format", choices=("csv", "parquet"), default="csv", help="csv (default) or parquet"
+        "--table-format",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="one file per table as csv (default) or parquet",
     )
     synth.add_argument("--workbook", type=Path, help="also write every table into this one .xlsx")
     synth.add_argument(
@@ -615,7 +609,7 @@ def _parser() -> argparse.ArgumentParser:
         help="ten-file QA compliance per criterion and service",
         description=(
             "Compliance per criterion for each service and ALL: met / applicable with partial "
-            "beside it, a 95%% Wilson interval and an LQAS classification against --target, "
+            "beside it, a 95% Wilson interval and an LQAS classification against --target, "
             "with a sentence on what the sample can show (on stderr)."
         ),
     )
@@ -661,7 +655,7 @@ def _parser() -> argparse.ArgumentParser:
         help="before/after for every metric and QA criterion",
         description=(
             "Every metric and QA criterion, one quarter against a later one, per service and ALL: "
-            "both values with n and 95%% Wilson intervals, the difference with its 95%% Newcombe "
+            "both values with n and 95% Wilson intervals, the difference with its 95% Newcombe "
             "interval, Fisher's exact test where counts are small, and the change in words "
             "(rose/fell only where the interval of the difference excludes 0)."
         ),

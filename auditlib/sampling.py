@@ -273,12 +273,17 @@ def draw_sample(
     not refused. ``reserves`` more per stratum follow in drawn order.
     """
     if size is not None and per_site is not None:
-        raise AuditlibError("give a sample size or a number per site, not both")
+        raise AuditlibError(
+            "give a sample size (--size) or a number per site (--per-site), not both"
+        )
     for name, value, least in (("size", size, 1), ("per_site", per_site, 1), ("seed", seed, 0)):
         if value is not None and (int(value) != value or value < least):
-            raise AuditlibError(f"{name} must be a whole number of at least {least}, got {value}")
+            option = f"--{name.replace('_', '-')} ({name})"  # as the command and Python spell it
+            raise AuditlibError(f"{option} must be a whole number of at least {least}, got {value}")
     if int(reserves) != reserves or reserves < 0:
-        raise AuditlibError(f"reserves must be a whole number, at least 0, got {reserves}")
+        raise AuditlibError(
+            f"--reserves (reserves) must be a whole number, at least 0, got {reserves}"
+        )
     period = as_quarter(quarter, calendar_quarters=calendar_quarters)
     chosen = select_services(dataset, services)
     frame = sampling_frame(dataset, period, services=chosen, reviewed_only=reviewed_only)
@@ -506,7 +511,7 @@ def write_sample(sample: Sample, out_dir: str | Path, *, force: bool = False) ->
     if existing and not force:
         raise AuditlibError(
             f"a sample for {sample.quarter.label} is already in {out_dir} ({', '.join(existing)}); "
-            "keep it, choose another folder, or redraw on purpose with force"
+            "keep it, choose another folder, or redraw on purpose with --force (force=True)"
         )
     write_text_atomic(paths["sample"], csv_text(sample.files))
     write_text_atomic(

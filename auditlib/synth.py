@@ -1181,7 +1181,8 @@ def _text(labels: Sequence[str | None], code: np.ndarray) -> pd.Series:
     """Labels by code; code -1, or a None label, is blank."""
     lookup = pa.array([*labels, None], pa.string())
     picked = lookup.take(pa.array(np.where(code < 0, len(labels), code)))
-    return pd.Series(pd.array(picked, dtype="str"))
+    # pandas' own text dtype for the version: "str" would turn None into "None" on pandas 2.2
+    return pd.Series(picked.to_pandas(), copy=False)
 
 
 def _dates(day: np.ndarray) -> pd.Series:

@@ -31,6 +31,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .checklist import Checklist, load_checklist
@@ -72,16 +73,21 @@ _HEADER_FONT = Font(
 )  # a named font: LibreOffice else picks a serif
 _HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
 _WRAP = Alignment(vertical="top", wrap_text=True)
-_WIDTHS = {"person_id": 14, "service_id": 12, "service_name": 28, "auditor": 12}
-_WIDTHS |= {"audit_date": 12, "notes": 60, "site": 12, "stratum": 12, "reserve_for": 13}
+# Widths in characters, narrow enough that ten files and the key print on one landscape page
+_WIDTHS = {"person_id": 11, "service_id": 10, "service_name": 18, "auditor": 9}
+_WIDTHS |= {"audit_date": 11, "notes": 32, "site": 12, "stratum": 12, "reserve_for": 13}
 _WIDTHS |= {"draw_order": 12, "role": 10}
 _ABOUT_LINE = 75  # characters per line of the About sheet's wrapped column B
-_CRITERION_WIDTH = 10
+_CRITERION_WIDTH = 8  # "not_met" and "partial" fit
+KEY_TITLE = "Key: what the file shows for each criterion (for reading; not taken back in)"
+_KEY_FONT = Font(name="Calibri", size=11, bold=True)
+_MARGINS = PageMargins(left=0.25, right=0.25, top=0.5, bottom=0.5, header=0.2, footer=0.2)
 _ABOUT_FILES_COLUMN = 4  # column D: the files drawn, one per row
 _HOW_TO = (
-    "For each file choose met, partial, not_met or na in every criterion column (the header's "
-    "note says what the file should show). Write your pseudonymous auditor code and the audit "
-    "date. If a file cannot be audited, replace its person_id and service on the Sample sheet "
+    "For each file choose met, partial, not_met or na in every criterion column (the key below "
+    "the files, and each header's note, say what the file should show). Write your "
+    "pseudonymous auditor code and the audit date. If a file cannot be audited, replace its "
+    "person_id and service on the Sample sheet "
     "with the next reserve for the same service or site (sheet Reserves: reserve_for says which, "
     "lowest draw_order first) and say why in notes. Do not rename or add columns, merge cells "
     "or leave blank rows: the worksheet is checked cell by cell when it is taken back in."
@@ -143,6 +149,10 @@ class _Layout:
             c: f"{c} ({d})\nThe file shows: {w}"
             for c, d, w in zip(criteria, table["dimension"], table["wording"], strict=True)
         }
+        self.key = [[KEY_TITLE]] + [
+            [c, f"{w} ({d})"]
+            for c, d, w in zip(criteria, table["dimension"], table["wording"], strict=True)
+        ]
         record = sample.record
         self.about = [
             ("worksheet", FORMAT),
@@ -212,6 +222,15 @@ class _Layout:
         # Column styles, not cell styles: they also format what the auditor types in.
         ws.column_dimensions[date_column].number_format = "yyyy-mm-dd"
         ws.column_dimensions[get_column_letter(len(self.names))].alignment = _WRAP
+        self._key(ws, first=last + 2)
+
+    def _key(self, ws: Worksheet, first: int) -> None:
+        """The criteria's wording below the table, on the printed page (comments do not print);
+        the reader stops at its title row. Each wording runs on across the empty cells."""
+        _put_rows(ws, self.key, first=first)
+        ws.cell(row=first, column=1).font = _KEY_FONT
+        last = first + len(self.key) - 1
+        ws.print_area = f"A1:{get_column_letter(len(self.names))}{last}"
 
     def _about_sheet(self, ws: Worksheet, drawn: list[list[Any]]) -> None:
         listed = [_DRAWN_HEADER, *drawn]
@@ -230,6 +249,7 @@ class _Layout:
                 cell.alignment = _WRAP
                 ws.row_dimensions[cell.row].height = 15 * -(-len(cell.value) // _ABOUT_LINE)
         ws.protection.sheet = True  # no password: it guards against slips, not against intent
+        _print_setup(ws)
 
 
 def _header(ws: Worksheet, names: list[str], notes: dict[str, str]) -> None:
@@ -242,8 +262,17 @@ def _header(ws: Worksheet, names: list[str], notes: dict[str, str]) -> None:
             cell.value, _CRITERION_WIDTH
         )
     ws.freeze_panes = "A2"
-    ws.page_setup.orientation = "landscape"
     ws.print_title_rows = "1:1"
+    _print_setup(ws)
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Landscape A4, narrow margins, every column on one page's width (as tall as needed)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = _MARGINS
 
 
 def _file_rows(files: pd.DataFrame, by_stratum: bool) -> list[np.ndarray]:
@@ -299,7 +328,7 @@ def save_sample(
         raise AuditlibError(
             f"a sample for {sample.quarter.label} is already in {out_dir} "
             f"({', '.join(map(str, existing[:3]))}); keep it, choose another folder, or redraw "
-            "on purpose with force"
+            "on purpose with --force (force=True)"
         )
     layout = _Layout(sample, checklist)
     for path, block in zip(worksheets, blocks, strict=True):  # one workbook each
@@ -515,6 +544,8 @@ def _read_about(ws: Worksheet | None, where: _Where, quarter) -> dict[str, Any] 
 def _read_sample(ws: Worksheet, criteria: list[str], where: _Where):
     """The Sample sheet as (values, formula flags, canonical column name per sheet column)."""
     grid = [[(c.value, c.data_type == "f") for c in row] for row in ws.iter_rows()]
+    key = [k for k, row in enumerate(grid) if k and row and row[0][0] == KEY_TITLE]
+    grid = grid[: key[0]] if key else grid  # the printed key of the criteria is not read
     if not grid:
         where.add("empty_sheet", "the Sample sheet is empty", sheet=SAMPLE_SHEET)
         return None, None, None
@@ -642,12 +673,13 @@ def _check_rows(cells, formulas, names, about, dataset, where, auditor, audit_da
 
     persons = column("person_id")
     _check_persons(persons, column("service_id"), present, at, about, dataset, where)
+    unfilled = _not_filled_in(column, criteria, letter_of, where)
     results = {}
     for criterion in criteria:  # a dozen columns, each checked whole
         raw = column(criterion)
         result = raw.str.lower().str.replace(r"[\s\-]+", "_", regex=True).replace(_RESULT_ALIASES)
         where.cells(
-            raw.isna() & present(criterion),
+            raw.isna() & present(criterion) & ~unfilled,
             raw,
             "not_audited",
             "blank: not audited yet; choose met, partial, not_met or na (na: does not apply)",
@@ -667,7 +699,7 @@ def _check_rows(cells, formulas, names, about, dataset, where, auditor, audit_da
         notes += _filled(auditors, "auditor", auditor)
         auditors = auditors.fillna(auditor)
     where.cells(
-        auditors.isna() & present("auditor"),
+        auditors.isna() & present("auditor") & ~unfilled,
         auditors,
         "missing_value",
         "blank: who audited this file? (a pseudonymous code; or give the auditor when ingesting)",
@@ -697,6 +729,32 @@ def _check_rows(cells, formulas, names, about, dataset, where, auditor, audit_da
     rows["order"] = rows["criterion_id"].map({c: i for i, c in enumerate(criteria)})
     rows = rows.sort_values(["sheet_row", "order"], ignore_index=True).assign(quarter=period.label)
     return rows[[*FILE_AUDITS_COLUMNS, "sheet_row"]], notes
+
+
+def _not_filled_in(column, criteria, letter_of, where: _Where) -> pd.Series:
+    """Rows with no result for any criterion: said once for the sheet when none has one (a
+    worksheet taken in blank), else once per such row -- not once per empty cell."""
+    unfilled = pd.concat([column(c).isna() for c in criteria], axis=1).all(axis=1)
+    if not criteria or not unfilled.any():
+        return unfilled & False
+    span = f"columns {letter_of[criteria[0]]} to {letter_of[criteria[-1]]}"
+    what = f"choose met, partial, not_met or na for each criterion ({span})"
+    if unfilled.all():
+        where.add(
+            "not_filled_in",
+            f"not filled in: none of the {len(unfilled)} files has a result yet; {what}, "
+            "then take the worksheet in again",
+            sheet=SAMPLE_SHEET,
+        )
+    else:
+        where.cells(
+            unfilled,
+            column("person_id"),
+            "not_filled_in",
+            f"not filled in: this file has no result yet; {what}",
+            span,
+        )
+    return unfilled
 
 
 def _column(letter: str, names: dict[str, str]) -> str:

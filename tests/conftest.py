@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import pytest
+
+TODAY = date(2026, 11, 20)
+"""The day the test data is read against (load_dataset's today): pinned, so that a date
+"more than five years ahead" stays so whatever the real date."""
 
 SERVICES = """
 service_id,service_name,nation,service_type,site

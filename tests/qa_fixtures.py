@@ -97,6 +97,8 @@ def fill_worksheet(
     header = [c.value for c in ws[1]]
     first = header.index(CRITERIA[0]) + 1
     for row in range(2, ws.max_row + 1):
+        if ws.cell(row=row, column=1).value is None:  # the end of the files (the key follows)
+            break
         for k in range(len(CRITERIA)):
             ws.cell(row=row, column=first + k).value = result(row, k)
         ws.cell(row=row, column=header.index("auditor") + 1).value = auditor

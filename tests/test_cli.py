@@ -10,7 +10,7 @@ import sys
 
 import pandas as pd
 
-from auditlib.cli import main
+from auditlib.cli import _parser, main
 
 COLUMNS = (
     "scope,period,period_start,period_end,metric_id,"
@@ -74,3 +74,53 @@ def test_installed_command_runs_without_traceback(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "meets the data contract" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_metrics_for_chosen_services_has_all_covering_only_those(make_dataset, capsys):
+    args = ["metrics", str(make_dataset()), "--quarter", "2026/27 Q2", "--as-of", "2026-10-31"]
+    assert main([*args, "--services", "S-ENG"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert set(table["scope"]) == {"S-ENG", "ALL"}
+    # reviews in Q2: M-1 (family), M-2 (nobody), M-3 (async input) at Oak House; M-5 at Elm
+    # Court (nobody). ALL of S-ENG alone is 2 of 3, not the whole dataset's 2 of 4.
+    row = table[(table["scope"] == "ALL") & (table["metric_id"] == "participation_reviews")]
+    assert row[["numerator", "denominator"]].values.tolist() == [[2, 3]]
+    assert main([*args, "--services", "S-NOPE"]) == 1
+    assert "'S-NOPE': not a service_id" in capsys.readouterr().err
+
+
+def _help(*command: str) -> str:
+    out = io.StringIO()
+    try:
+        sys.stdout, saved = out, sys.stdout
+        main([*command, "--help"])
+    except SystemExit:
+        pass
+    finally:
+        sys.stdout = saved
+    return out.getvalue()
+
+
+def test_help_texts_print_plain_percent_signs_and_no_outside_documents():
+    for command in ("metrics", "qa", "compare", "grid", "trends", "synth", "sample", "ingest"):
+        text = _help(command)
+        assert "%%" not in text, command
+        assert "quality.md" not in text and "shared/" not in text, command
+    assert "95% Wilson" in _help("metrics")
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    commands = next(a for a in _parser()._actions if a.dest == "command").choices
+    for name, command in commands.items():
+        silent = [a.dest for a in command._actions if not a.help]
+        assert silent == [], name
+    assert "5 services" in _help("synth")
+
+
+def test_messages_name_the_command_options(make_dataset, tmp_path, capsys):
+    args = ["sample", str(make_dataset()), "--quarter", "2026/27 Q2", "--out", str(tmp_path / "o")]
+    assert main([*args, "--size", "0"]) == 1
+    assert "--size (size) must be a whole number of at least 1" in capsys.readouterr().err
+    assert main(args) == 0
+    assert main(args) == 1
+    assert "redraw on purpose with --force" in capsys.readouterr().err

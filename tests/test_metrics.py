@@ -10,6 +10,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TODAY
 
 from auditlib import PeriodError, parse_period
 from auditlib.cli import main
@@ -102,12 +103,12 @@ TABLES = {
 
 @pytest.fixture
 def full(make_dataset):
-    return load_dataset(make_dataset(**TABLES))
+    return load_dataset(make_dataset(**TABLES), today=TODAY)
 
 
 @pytest.fixture
 def minimal(make_dataset):
-    return load_dataset(make_dataset())
+    return load_dataset(make_dataset(), today=TODAY)
 
 
 def result(table, scope, metric):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_dataset
+from conftest import TODAY, write_dataset
 from matplotlib.figure import Figure
 
 from auditlib import scope as scope_module
@@ -91,7 +91,7 @@ def stepped(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def dataset(stepped):
-    return load_dataset(stepped)
+    return load_dataset(stepped, today=TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,7 @@ def summaries(dataset):
 
 @pytest.fixture(scope="module")
 def demo():
-    return load_dataset(DEMO)
+    return load_dataset(DEMO, today=TODAY)
 
 
 # ---- months -------------------------------------------------------------------------------------

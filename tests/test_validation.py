@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import MEETINGS, PEOPLE, SERVICES, write_dataset
+from conftest import MEETINGS, PEOPLE, SERVICES, TODAY, write_dataset
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditlib import DatasetError
+from auditlib import DatasetError, compute_metrics, parse_period
 from auditlib.cli import main
 from auditlib.contract import TABLES
 from auditlib.validation import load_dataset, validate_dataset
@@ -164,7 +164,7 @@ CASES = [
 def test_each_bad_input_class_is_located_and_explained(
     make_dataset, reason, tables, table, row, column, text
 ):
-    problems = validate_dataset(make_dataset(**tables))
+    problems = validate_dataset(make_dataset(**tables), today=TODAY)
     problem = next(
         (p for p in problems if (p.reason, p.column, p.row) == (reason, column, row)), None
     )
@@ -180,7 +180,7 @@ def test_all_problems_at_once_not_the_first_only(make_dataset):
         meetings=meetings_with("M-9,P-404,coffee,2026-07-32,maybe,false,no,,,"),
         people=PEOPLE + "P-4,S-NOPE,2026-01-10,2026-01-09,\n",
     )
-    reasons = sorted(p.reason for p in validate_dataset(folder))
+    reasons = sorted(p.reason for p in validate_dataset(folder, today=TODAY))
     assert reasons == sorted(
         [
             "missing_reference",
@@ -196,13 +196,13 @@ def test_all_problems_at_once_not_the_first_only(make_dataset):
 def test_missing_required_table(make_dataset):
     folder = make_dataset(people=None)
     (folder / "people.csv").unlink(missing_ok=True)
-    problems = validate_dataset(folder)
+    problems = validate_dataset(folder, today=TODAY)
     assert only(problems, "missing_table").table == "people"
 
 
 def test_empty_required_table(make_dataset):
     problems = validate_dataset(
-        make_dataset(services="service_id,service_name,nation,service_type\n")
+        make_dataset(services="service_id,service_name,nation,service_type\n"), today=TODAY
     )
     assert only(problems, "empty_table").table == "services"
 
@@ -210,10 +210,13 @@ def test_empty_required_table(make_dataset):
 def test_unreadable_file_and_table_in_two_formats(make_dataset):
     folder = make_dataset()
     (folder / "meetings.csv").write_bytes(b"meeting_id,person_id\n\xff\xfe\x00bad\n")
-    assert "UTF-8" in only(validate_dataset(folder), "unreadable").message
+    assert "UTF-8" in only(validate_dataset(folder, today=TODAY), "unreadable").message
     write_dataset(folder)
     pd.read_csv(folder / "services.csv").to_excel(folder / "services.xlsx", index=False)
-    assert "more than one file" in only(validate_dataset(folder), "ambiguous_table").message
+    assert (
+        "more than one file"
+        in only(validate_dataset(folder, today=TODAY), "ambiguous_table").message
+    )
 
 
 def test_friendly_spellings_are_accepted(make_dataset):
@@ -221,7 +224,7 @@ def test_friendly_spellings_are_accepted(make_dataset):
         services=SERVICES.replace("England", " ENG ").replace("service_id,", " Service_ID ,"),
         meetings=meetings_with("M-9,P-1,Mini review,2026-07-06,YES,n,0,,,"),
     )
-    dataset = load_dataset(folder)
+    dataset = load_dataset(folder, today=TODAY)
     meeting = dataset.meetings.loc[8]
     assert meeting["meeting_type"] == "mini_review"
     assert (meeting["family_present"], meeting["advocate_present"]) == (True, False)
@@ -235,7 +238,7 @@ def test_utf8_bom_and_blank_lines_keep_row_numbers(make_dataset):
     lines.insert(3, "")  # a blank line as row 4
     lines.append("M-9,P-404,mini_review,2026-07-06,true,false,no,,,")
     (folder / "meetings.csv").write_bytes("\ufeff".encode() + "\n".join(lines).encode() + b"\n")
-    problem = only(validate_dataset(folder), "missing_reference")
+    problem = only(validate_dataset(folder, today=TODAY), "missing_reference")
     assert problem.row == 9
 
 
@@ -247,21 +250,31 @@ def test_the_workbook_form_names_the_sheet(tmp_path, make_dataset):
             pd.read_csv(folder / f"{name}.csv", dtype=str).to_excel(
                 writer, sheet_name=name, index=False
             )
-    problem = only(validate_dataset(book), "unknown_value")
+    problem = only(validate_dataset(book, today=TODAY), "unknown_value")
     assert (problem.sheet, problem.row, problem.column) == ("meetings", 8, "meeting_type")
     assert "[sheet meetings]" in problem.message
 
 
 def test_the_as_of_date_is_not_an_error(make_dataset):
-    # A summary sent after the as-of date is "not yet happened", never a validation problem.
-    assert validate_dataset(make_dataset()) == []
+    # Read as of Mon 6 Jul 2026, M-1 (Fri 3 Jul) has its summary on Fri 10 Jul, after the
+    # as-of date: not yet happened, so neither a problem nor a failure. Its deadline, the 5th
+    # working day after 3 Jul, is 10 Jul, still ahead: pending, out of the denominator.
+    folder = make_dataset()
+    assert validate_dataset(folder, today=TODAY) == []
+    as_of = date(2026, 7, 6)
+    metrics = compute_metrics(
+        load_dataset(folder, today=TODAY), parse_period("2026-07"), as_of=as_of
+    )
+    row = metrics.set_index(["scope", "metric_id"]).loc[("S-ENG", "summaries_5wd")]
+    assert (row["numerator"], row["denominator"], row["pending"]) == (0, 0, 1)
+    assert row["status"] == "none_due"
 
 
 def test_input_files_are_never_modified(make_dataset):
     folder = make_dataset(meetings=meetings_with("M-9,P-1,coffee,2026-07-06,true,false,no,,,"))
     before = {f.name: f.read_bytes() for f in folder.iterdir()}
-    with pytest.raises(DatasetError):
-        load_dataset(folder)
+    with pytest.raises(DatasetError, match="'coffee'"):
+        load_dataset(folder, today=TODAY)
     assert {f.name: f.read_bytes() for f in folder.iterdir()} == before
 
 
@@ -276,8 +289,8 @@ def test_cli_validate_exits_non_zero_without_traceback(make_dataset, capsys):
 
 def test_the_demo_dataset_meets_the_contract():
     demo = Path(__file__).parents[1] / "data"
-    assert validate_dataset(demo / "demo") == []
-    assert validate_dataset(demo / "demo.xlsx") == []
+    assert validate_dataset(demo / "demo", today=TODAY) == []
+    assert validate_dataset(demo / "demo.xlsx", today=TODAY) == []
 
 
 CELL = st.text(alphabet=string.printable.replace("\r", ""), max_size=12)
@@ -295,7 +308,7 @@ def test_malformed_meetings_never_crash_the_loader(tmp_path, header, rows):
     lines = [",".join(header)] + [",".join(r) for r in rows]
     (folder / "meetings.csv").write_text("\n".join(lines), encoding="utf-8")
     try:
-        load_dataset(folder)
+        load_dataset(folder, today=TODAY)
     except DatasetError as error:
         assert error.problems
         assert all(p.message for p in error.problems)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import zipfile
 from datetime import date
 from itertools import cycle
@@ -109,7 +112,7 @@ def test_the_worksheet_is_a_real_workbook_with_notes_dropdowns_and_no_formulas(t
     assert "About Me profile" in ws["D1"].comment.text
     assert ws.freeze_panes == "D2"
     widths = [ws.column_dimensions[letter].width for letter in "ACDR"]
-    assert widths == [14, 28, 10, 60]  # id, service name, a criterion, notes
+    assert widths == [11, 18, 8, 32]  # id, service name, a criterion, notes: one page wide
     lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
     assert [dv.formula1 for dv in lists] == ['"met,partial,not_met,na"']
     assert str(lists[0].sqref) == "D2:O4"
@@ -214,6 +217,26 @@ def _refused(worksheet, folder, reason, where=None, **options):
     return caught.value
 
 
+def test_a_worksheet_taken_in_blank_says_not_filled_in_once(drawn):
+    folder, blank, _ = drawn
+    error = _refused(blank, folder, "not_filled_in", ("Sample", None, None))
+    assert [p.reason for p in error.problems] == ["not_filled_in"]  # not 8 x 12 empty cells
+    assert "none of the 8 files has a result yet" in error.report()
+
+
+def test_a_file_left_blank_is_not_filled_in_once_for_its_row(drawn, tmp_path):
+    folder, blank, _ = drawn
+
+    def unfill_row_3(workbook):
+        for column in range(4, 4 + len(CRITERIA)):  # D.. : the criteria
+            workbook["Sample"].cell(row=3, column=column).value = None
+        workbook["Sample"].cell(row=3, column=16).value = None  # and its auditor
+
+    filled = fill_worksheet(blank, tmp_path / "part.xlsx", _results, edit=unfill_row_3)
+    error = _refused(filled, folder, "not_filled_in", ("Sample", 3, "columns D to O"))
+    assert [(p.reason, p.row) for p in error.problems] == [("not_filled_in", 3)]
+
+
 def test_a_file_that_was_not_drawn_is_refused(drawn, tmp_path):
     folder, blank, sample = drawn
     # Row 2 is an S-A file (rows are in service order), so only the person is wrong.
@@ -256,7 +279,7 @@ def test_a_file_that_is_not_an_xlsx_workbook_is_refused(drawn, tmp_path, kind):
             archive.writestr("hello.txt", "not a workbook")
     error = _refused(path, folder, "unreadable" if kind == "broken_zip" else "not_xlsx")
     assert ".xlsx" in error.report()
-    with pytest.raises(InputNotFoundError):
+    with pytest.raises(InputNotFoundError, match=r"missing\.xlsx: no such worksheet"):
         _ingest(tmp_path / "missing.xlsx", folder)
 
 
@@ -368,7 +391,49 @@ def test_split_writes_one_worksheet_per_service(tmp_path):
         "qa-worksheet-S-A.xlsx",
         "qa-worksheet-S-B.xlsx",
     ]
-    rows = [openpyxl.load_workbook(p)["Sample"].max_row - 1 for p in paths["worksheets"]]
+    rows = [len(_listed(openpyxl.load_workbook(p)["Sample"])) for p in paths["worksheets"]]
     assert rows == [2, 2]
     with pytest.raises(AuditlibError, match="already"):
         save_sample(sample, tmp_path / "out", split=True)
+
+
+def _listed(ws) -> list[str]:
+    """The person_ids listed on a Sample sheet, down to the first blank row."""
+    ids = [row[0] for row in ws.iter_rows(min_row=2, max_col=1, values_only=True)]
+    return ids[: ids.index(None)] if None in ids else ids
+
+
+@pytest.fixture
+def ten_files(tmp_path):
+    folder = qa_dataset(tmp_path / "data", {"S-A": 8, "S-B": 6})
+    sample = draw_sample(load(folder), QUARTER, size=10, reserves=1)
+    return write_worksheet(sample, tmp_path / "ten.xlsx")
+
+
+def test_the_printed_worksheet_carries_a_key_of_the_criteria(ten_files):
+    ws = openpyxl.load_workbook(ten_files)["Sample"]
+    assert len(_listed(ws)) == 10
+    title = 2 + 10 + 1  # below the header, the ten files and one blank row
+    assert ws.cell(title, 1).value.startswith("Key: what the file shows")
+    assert ws.cell(title + 1, 1).value == "Q01"
+    assert "About Me profile with the circle of support" in ws.cell(title + 1, 2).value
+    assert ws.cell(title + 12, 1).value == "Q12"
+    assert "next review booked" in ws.cell(title + 12, 2).value
+    # 3 file columns, 12 criteria, auditor, audit_date, notes: A..R; the key's last row is 25
+    assert ws.print_area.endswith("$A$1:$R$25")
+    setup = ws.page_setup
+    assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_ten_files_and_the_key_print_on_one_page(ten_files, tmp_path):
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(ten_files)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    pdf = (tmp_path / "ten.pdf").read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert pages == 3  # Sample (files and key), Reserves and About: one page each
