@@ -2,8 +2,10 @@
 
 Python blocks are executed; every ``auditlib ...`` line of a shell block is run
 through the command's ``main`` in a scratch folder holding a copy of ``data/``
-(so nothing committed is changed). Before an ``ingest`` line the worksheet it
-names is filled in, as the README's "once filled in" asks.
+(so nothing committed is changed), except the lines that run a whole report
+notebook, whose options are checked to parse (test_report.py runs reports).
+Before an ``ingest`` line the worksheet it names is filled in, as the
+README's "once filled in" asks.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import pandas as pd
 import pytest
 
 from auditlib.checklist import load_checklist
-from auditlib.cli import main
+from auditlib.cli import _parser, main
 from auditlib.contract import TABLES
 from auditlib.metrics import METRICS
 from auditlib.workdays import working_day_deadline, working_days_between
 
 ROOT = Path(__file__).parents[1]
+WHOLE_REPORTS = {"report", "demo", "dashboard", "families"}
+"""Commands whose README lines are checked to parse, not run (each runs a whole notebook)."""
 DOCUMENTS = ("README.md", "data/README.md")
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
@@ -81,6 +85,9 @@ def test_every_example_runs_as_written(document, scratch, monkeypatch, capsys):
             exec(compile(code, f"{document} python block", "exec"), {})
             continue
         for argv in commands(code):
+            if argv[0] in WHOLE_REPORTS:  # each runs a notebook: test_report.py runs them
+                _parser().parse_args(argv)
+                continue
             if argv[0] == "ingest":
                 fill_in(Path(argv[1]))
             status = main(argv)
