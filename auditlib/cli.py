@@ -233,6 +233,39 @@ def _run_report(args) -> int:
     )  # fmt: skip
 
 
+def _run_families(args) -> int:
+    return _report(
+        args.dataset, args.out, pdf=not args.no_pdf, kind_name="families", quarter=args.quarter,
+        services=_services(args.services) or "", as_of=args.as_of.isoformat() if args.as_of else "",
+        calendar_quarters=args.calendar_quarters, change_file=str(args.change_file or ""),
+    )  # fmt: skip
+
+
+def _families_command(commands) -> None:
+    families = commands.add_parser(
+        "families",
+        help="make the families' easy-read 'what we learned' page (HTML, PDF)",
+        description=(
+            "Make the easy-read page for the people a service supports and their families: "
+            "what you told us, what we did well, what we are working on, and the change we "
+            "made, from the same numbers as the quarterly report, by the public audience's "
+            "rules (no ids, no notes, counts from 1 to 7 hidden). It goes into one folder "
+            "under --out named <quarter>_<scope>_families."
+        ),
+    )
+    _dataset_options(families)
+    _quarter_option(families)
+    _services_option(families)
+    families.add_argument(
+        "--change-file", type=Path,
+        help="a short UTF-8 text file, a few lines: the one change the service made; without "
+        "it the page asks for one",
+    )  # fmt: skip
+    _as_of_option(families)
+    _report_outputs(families)
+    families.set_defaults(run=_run_families)
+
+
 def _report(dataset, out, *, pdf: bool, **parameters) -> int:
     from .report.runner import run_report  # papermill and nbconvert only when a report runs
 
@@ -573,6 +606,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _report_outputs(report)
     report.set_defaults(run=_run_report)
+    _families_command(commands)
 
     sample = commands.add_parser(
         "sample",

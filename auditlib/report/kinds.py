@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import ReportError
+from .families import read_families_params
 from .params import read_params
 
 __all__ = ["KINDS", "Kind", "RunParams", "kind"]
@@ -48,6 +49,13 @@ class Kind:
 
 KINDS: dict[str, Kind] = {
     "report": Kind("report", "quarterly_report", read_params, "auditlib quarterly re-audit report"),
+    "families": Kind(
+        "families",
+        "families",
+        read_families_params,
+        "auditlib families' easy-read page: what we learned",
+        template="families",
+    ),
 }
 """Every kind of report, by the command that makes it."""
 
