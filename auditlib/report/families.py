@@ -32,6 +32,7 @@ from ..periods import Period
 from ..scope import restrict
 from ..validation import load_dataset
 from .blocks import Section, Table
+from .disclosure import suppress
 from .model import Inputs, Report, _day
 from .params import ReportParams, read_params
 from .publish import WITHHELD, publish_compare, publish_metrics
@@ -167,7 +168,8 @@ def read_families_params(
     today: date | None = None,
 ) -> FamiliesParams:
     """Check the page's parameters against ``data`` (as the report's, and the change file);
-    a quarter without a single dated record for the chosen services is refused."""
+    a quarter without a single dated event for the chosen services (a meeting, a survey
+    answer, a decision, ...; people's and staff's start dates do not count) is refused."""
     report = read_params(
         data, quarter=quarter, services=services, as_of=as_of, audience="public",
         calendar_quarters=calendar_quarters, today=today,
@@ -177,12 +179,15 @@ def read_families_params(
     return FamiliesParams(report, text, path)
 
 
+_REGISTERS = ("people", "staff")  # their start dates are not events of the quarter
+
+
 def _require_records(data: Dataset, params: ReportParams) -> None:
     scoped = restrict(data, None if params.services is None else list(params.services))
     start, end = pd.Timestamp(params.quarter.start), pd.Timestamp(params.quarter.end)
     for name, table in scoped.tables.items():
         column = TABLES[name].dated_by
-        if column and column in table:
+        if column and column in table and name not in _REGISTERS:
             dates = table[column]
             if ((dates >= start) & (dates < end + pd.Timedelta(days=1))).any():
                 return
@@ -329,6 +334,7 @@ class _Words:
     def __init__(self, inputs: Inputs):
         self.inputs = inputs
         metrics = publish_metrics(inputs.quarter_metrics, public=True)
+        metrics["private"] = _private(inputs.quarter_metrics) | (metrics["value_text"] == WITHHELD)
         self.rows = metrics[metrics["scope"] == "ALL"].set_index("metric_id")
         changes = publish_compare(inputs.changes, public=True)
         changes = changes[(changes["scope"] == "ALL") & (changes["source"] == "metric")]
@@ -336,7 +342,7 @@ class _Words:
         self.before = _months(inputs.params.baseline)
         targets = inputs.targets.reindex(self.rows.index)
         value = pd.to_numeric(self.rows["value"], errors="coerce").astype(float)
-        shown = (self.rows["status"] == "ok") & (self.rows["value_text"] != WITHHELD)
+        shown = (self.rows["status"] == "ok") & ~self.rows["private"]
         self.shown = shown
         self.met = shown & targets.notna() & (value >= targets).to_numpy(dtype=bool)
         self.missed = shown & targets.notna() & (value < targets).to_numpy(dtype=bool)
@@ -346,7 +352,7 @@ class _Words:
         """The metric's value in plain words, or why it is not given."""
         row = self.rows.loc[metric_id]
         words = _WORDS[metric_id]
-        if row["value_text"] == WITHHELD:
+        if row["private"]:
             topic = _TOPICS.get(metric_id)
             return f"{topic}: this number is small, so we keep it private." if topic else ""
         if row["status"] != "ok":
@@ -428,6 +434,17 @@ class _Words:
                 "Some numbers are not here.", "They are too small to share, or we had "
                 "nothing to count.")))  # fmt: skip
         return Section("working_on", SECTION_TITLES["working_on"], blocks)
+
+
+def _private(metrics: pd.DataFrame) -> pd.Series:
+    """Rows the public rule hides, the people who did not (denominator - numerator) counted
+    too: "13 out of 14" tells of one person, so the page keeps it private."""
+    table = metrics.reset_index(drop=True)
+    _, mask = suppress(
+        table, counts=["numerator", "denominator"], complements=[("numerator", "denominator")],
+        group_by=["metric_id", "period"], total=("scope", "ALL"),
+    )  # fmt: skip
+    return pd.Series(mask.any(axis=1).to_numpy(dtype=bool))
 
 
 def _change(params: FamiliesParams) -> Section:
