@@ -32,10 +32,9 @@ from ..periods import Period
 from ..scope import restrict
 from ..validation import load_dataset
 from .blocks import Section, Table
-from .disclosure import suppress
 from .model import Inputs, Report, _day
 from .params import ReportParams, read_params
-from .publish import WITHHELD, publish_compare, publish_metrics
+from .publish import WITHHELD
 
 __all__ = [
     "CHANGE_LIMIT",
@@ -333,10 +332,10 @@ class _Words:
 
     def __init__(self, inputs: Inputs):
         self.inputs = inputs
-        metrics = publish_metrics(inputs.quarter_metrics, public=True)
-        metrics["private"] = _private(inputs.quarter_metrics) | (metrics["value_text"] == WITHHELD)
+        metrics = inputs.shown_metrics  # public: the params' audience is always "public"
+        metrics = metrics.assign(private=metrics["value_text"] == WITHHELD)
         self.rows = metrics[metrics["scope"] == "ALL"].set_index("metric_id")
-        changes = publish_compare(inputs.changes, public=True)
+        changes = inputs.shown_changes
         changes = changes[(changes["scope"] == "ALL") & (changes["source"] == "metric")]
         self.change = changes.set_index("measure")["change"].astype(str)
         self.before = _months(inputs.params.baseline)
@@ -434,17 +433,6 @@ class _Words:
                 "Some numbers are not here.", "They are too small to share, or we had "
                 "nothing to count.")))  # fmt: skip
         return Section("working_on", SECTION_TITLES["working_on"], blocks)
-
-
-def _private(metrics: pd.DataFrame) -> pd.Series:
-    """Rows the public rule hides, the people who did not (denominator - numerator) counted
-    too: "13 out of 14" tells of one person, so the page keeps it private."""
-    table = metrics.reset_index(drop=True)
-    _, mask = suppress(
-        table, counts=["numerator", "denominator"], complements=[("numerator", "denominator")],
-        group_by=["metric_id", "period"], total=("scope", "ALL"),
-    )  # fmt: skip
-    return pd.Series(mask.any(axis=1).to_numpy(dtype=bool))
 
 
 def _change(params: FamiliesParams) -> Section:
