@@ -119,6 +119,24 @@ def test_a_small_count_is_kept_private_not_printed(page):
     assert pairs and [p for p in pairs if 1 <= p[0] <= 7 or 1 <= p[1] - p[0] <= 7] == []
 
 
+def test_a_count_of_none_is_said_in_words(demo):
+    answers = pd.read_csv(DEMO / "experience.csv", parse_dates=["response_date"])
+    quarter = answers[answers["response_date"].between("2026-07-01", "2026-09-30")]
+    assert not ((quarter["service_id"] == "S-003") & (quarter["theme"] == "concern")).any()
+    text = _text(_page(demo, services="S-003"))
+    assert "We had no concerns from you this time." in text and "0 concerns" not in text
+    assert "Ivy View" in text  # the service's name, never its id
+
+
+def test_without_survey_answers_the_page_says_so_and_claims_nothing(make_dataset):
+    """The small shared dataset has meetings but no experience table."""
+    data = load_dataset(make_dataset())
+    text = _text(_page(data, quarter="2026/27 Q2"))
+    assert "We have no answers to show you this time." in text
+    assert "feel involved." not in text and "compliments" not in text
+    assert "went up" not in text and "went down" not in text
+
+
 def test_went_up_or_down_only_where_compare_says_rose_or_fell(demo, page):
     changes = compare(demo, "2026/27 Q1", QUARTER, as_of=date(2026, 11, 20))
     change = changes[changes["scope"] == "ALL"].set_index("measure")["change"]

@@ -86,6 +86,11 @@ _WORDS: dict[str, str] = {
     "reflective_supervision": "staff had a talk with a manager about their work every month",
     "ni_case_samples": "Our senior leader checked {count} people's records.",
 }
+_NONE = {  # a count of 0, in words
+    "compliments": "We had no compliments from you this time.",
+    "concerns": "We had no concerns from you this time.",
+    "ni_case_samples": "Our senior leader checked no records this time.",
+}
 _TOPICS = {  # what a hidden number in "What you told us" was about
     "feel_involved_agree": "How many of you feel involved",
     "feel_involved_mean": "The average answer",
@@ -323,7 +328,7 @@ def build_families(data: Dataset, params: FamiliesParams) -> FamiliesPage:
     record["change_file"] = {"file": params.change_file, "sha256": digest}
     place = inputs.place
     title = f"What we learned: {'our ' if place.endswith(' services') else ''}{place}"
-    subtitle = f"{_months(quarter)}. Made on {_day(params.report.as_of)}."
+    subtitle = f"{_months(quarter)}. From our records up to {_day(params.report.as_of)}."
     return FamiliesPage(params.report, title, subtitle, sections, record)
 
 
@@ -358,7 +363,8 @@ class _Words:
             return "We had nothing to count this time."
         kind = METRICS[metric_id].kind
         if kind == "count":
-            return words.format(count=int(row["numerator"]))
+            count = int(row["numerator"])
+            return words.format(count=count) if count else _NONE[metric_id]
         if kind == "mean":
             return words.format(value=f"{float(row['value']):.1f}")
         return f"{int(row['numerator'])} out of {int(row['denominator'])} {words}."
@@ -379,7 +385,10 @@ class _Words:
         return self.change.get(metric_id, "").endswith("(worse)")
 
     def _aim(self, metric_id: str) -> str:
-        return f"Our aim is at least {round(float(self.targets[metric_id]) * 100)} out of 100."
+        target = float(self.targets[metric_id])
+        if METRICS[metric_id].kind == "proportion":
+            return f"Our aim is at least {round(target * 100)} out of 100."
+        return f"Our aim is at least {target:g}."
 
     def _message(self, metric_id: str, icon: str, alt: str, aim: bool) -> Message:
         lines = [self.sentence(metric_id)]
@@ -396,7 +405,7 @@ class _Words:
         intro = Message("speech", "A speech bubble: what you told us", (question,))
         if agree["status"] != "ok":
             none = Message("speech", "A speech bubble: no answers",
-                           ("We did not get any answers this time.",))  # fmt: skip
+                           ("We have no answers to show you this time.",))  # fmt: skip
             return Section("told_us", SECTION_TITLES["told_us"], [intro, none])
         blocks = [intro]
         for metric_id in _TOLD_US:
