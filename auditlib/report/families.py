@@ -336,7 +336,6 @@ class _Words:
     """The page's messages from the report's numbers, public, for all chosen services."""
 
     def __init__(self, inputs: Inputs):
-        self.inputs = inputs
         metrics = inputs.shown_metrics  # public: the params' audience is always "public"
         metrics = metrics.assign(private=metrics["value_text"] == WITHHELD)
         self.rows = metrics[metrics["scope"] == "ALL"].set_index("metric_id")
@@ -353,14 +352,12 @@ class _Words:
         self.targets = targets
 
     def sentence(self, metric_id: str) -> str:
-        """The metric's value in plain words, or why it is not given."""
+        """The value of a metric that has one, in plain words; for a hidden one in "What you
+        told us", what it was about (elsewhere hidden numbers are only counted, never said)."""
         row = self.rows.loc[metric_id]
         words = _WORDS[metric_id]
         if row["private"]:
-            topic = _TOPICS.get(metric_id)
-            return f"{topic}: this number is small, so we keep it private." if topic else ""
-        if row["status"] != "ok":
-            return "We had nothing to count this time."
+            return f"{_TOPICS[metric_id]}: this number is small, so we keep it private."
         kind = METRICS[metric_id].kind
         if kind == "count":
             count = int(row["numerator"])
@@ -379,10 +376,10 @@ class _Words:
         return None
 
     def _better(self, metric_id: str) -> bool:
-        return self.change.get(metric_id, "").endswith("(better)")
+        return bool(self.shown[metric_id]) and self.change.get(metric_id, "").endswith("(better)")
 
     def _worse(self, metric_id: str) -> bool:
-        return self.change.get(metric_id, "").endswith("(worse)")
+        return bool(self.shown[metric_id]) and self.change.get(metric_id, "").endswith("(worse)")
 
     def _aim(self, metric_id: str) -> str:
         target = float(self.targets[metric_id])
