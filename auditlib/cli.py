@@ -607,6 +607,7 @@ def _parser() -> argparse.ArgumentParser:
     _report_outputs(report)
     report.set_defaults(run=_run_report)
     _families_command(commands)
+    _dashboard_parser(commands)
 
     sample = commands.add_parser(
         "sample",
@@ -803,6 +804,48 @@ def _parser() -> argparse.ArgumentParser:
     )
     size.set_defaults(run=_run_sample_size)
     return parser
+
+
+# --- the monthly governance dashboard ---------------------------------------------------------
+
+
+def _dashboard_parser(commands) -> None:
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="run the NI's monthly governance dashboard (HTML, PDF, tables, manifest)",
+        description=(
+            "Run the monthly governance dashboard notebook with papermill into one folder under "
+            "--out, named by month, scope and audience, as 'auditlib report' does: the five "
+            "groups of measures for the month with value and n, target, SPC verdict and a "
+            "compact chart each; which service to ask about; the month's NI case samples per "
+            "site, late summaries and overdue actions (listed for internal readers, counted "
+            "for the others). A month with no data is refused before the notebook starts."
+        ),
+    )
+    _dataset_options(dashboard)
+    dashboard.add_argument(
+        "--month", default="latest", help="e.g. 2026-10 (default: the last complete month)"
+    )
+    _services_option(dashboard)
+    _as_of_option(dashboard)
+    dashboard.add_argument(
+        "--audience",
+        choices=("internal", "shared", "public"),
+        default="internal",
+        help="internal (with the lists of meetings, people and actions), shared (their counts "
+        "only) or public (as shared, and counts from 1 to 7 hidden)",
+    )
+    _report_outputs(dashboard)
+    dashboard.set_defaults(run=_run_dashboard)
+
+
+def _run_dashboard(args) -> int:
+    return _report(
+        args.dataset, args.out, pdf=not args.no_pdf, kind_name="dashboard", month=args.month,
+        services=_services(args.services) or "",
+        as_of=args.as_of.isoformat() if args.as_of else "", audience=args.audience,
+        calendar_quarters=args.calendar_quarters,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

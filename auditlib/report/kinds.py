@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import ReportError
+from .dashboard import read_dashboard_params
 from .families import read_families_params
 from .params import read_params
 
@@ -55,6 +56,13 @@ KINDS: dict[str, Kind] = {
         read_families_params,
         "auditlib families' easy-read page: what we learned",
         template="families",
+    ),
+    "dashboard": Kind(
+        "dashboard",
+        "monthly_dashboard",
+        read_dashboard_params,
+        "auditlib monthly governance dashboard",
+        template="dashboard",
     ),
 }
 """Every kind of report, by the command that makes it."""
