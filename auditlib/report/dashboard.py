@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._words import join
 from ..contract import TABLES
 from ..dataset import Dataset
 from ..errors import AuditlibError, ReportError
@@ -38,6 +39,7 @@ from ..trends import metric_trends
 from ..validation import load_dataset
 from . import governance
 from .blocks import Figure, Heading, Section, Table, Text
+from .board import NO_TARGET, TOO_FEW, board_summary, variation_icon
 from .disclosure import RULE as DISCLOSURE_RULE
 from .disclosure import suppress
 from .groups import GROUPS
@@ -171,11 +173,15 @@ def _month(value: Any, as_of: date, calendar: bool) -> Period:
 
 
 def _has_records(data: Dataset, month: Period, as_of: date) -> None:
-    """Refuse a month with no dated record of any kind (meeting, decision, response, event...)."""
+    """Refuse a month with no dated record of any kind (meeting, decision, response, event...).
+
+    The registers of people and staff are dated by when someone started, which says
+    nothing about the month's involvement work, so they do not count.
+    """
     start, end = pd.Timestamp(month.start), pd.Timestamp(min(month.end, as_of))
     for name, table in data.tables.items():
         column = TABLES[name].dated_by
-        if column and column in table:
+        if column and column in table and name not in _REGISTERS:
             days = table[column]
             if ((days >= start) & (days < end + pd.Timedelta(days=1))).any():
                 return
@@ -187,6 +193,9 @@ def _has_records(data: Dataset, month: Period, as_of: date) -> None:
 
 
 # --------------------------------------------------------------------------- the numbers
+
+
+_REGISTERS = ("people", "staff")
 
 
 class _Inputs(Inputs):
@@ -208,6 +217,15 @@ class _Inputs(Inputs):
             self.data, p.month, months=TREND_MONTHS, services=self.wanted, as_of=p.as_of,
             targets=self.targets.dropna().to_dict(), calendar_quarters=p.calendar_quarters,
         )  # fmt: skip
+
+    @cached_property
+    def board(self) -> pd.DataFrame:
+        """The board's row of every metric for the month (targets, verdicts, icons), by id."""
+        summary = self.trends.summary
+        board = board_summary(
+            _all(self.month_metrics), summary[summary["scope"] == "ALL"], self.targets
+        )
+        return board.set_index("metric_id")
 
     @cached_property
     def service_ids(self) -> list[str]:
@@ -260,8 +278,6 @@ def build_dashboard(data: Dataset, params: DashboardParams) -> Report:
 
 def _glance(inputs: _Inputs, title: str) -> Section:
     """Services x key measures: the month's value, coloured and marked by its SPC verdict."""
-    from .board import variation_icon
-
     summary = inputs.trends.summary.set_index(["scope", "metric_id"])
     values = inputs.published.set_index(["scope", "metric_id"])
     names = inputs.data.services.set_index("service_id")["service_name"].astype(str)
@@ -346,15 +362,12 @@ def _ask_about(inputs: _Inputs, summary: pd.DataFrame) -> np.ndarray:
 
 def _group(inputs: _Inputs, key: str) -> Section:
     """One group: each metric's value, target and verdict in a table, then its SPC charts."""
-    from .board import board_summary
-
     title, metric_ids = GROUPS[key]
+    ids = list(metric_ids)
+    board = inputs.board.reindex(ids)
+    published = _all(inputs.published).set_index("metric_id").reindex(ids)
     summary = inputs.trends.summary
-    overall = summary[summary["scope"] == "ALL"]
-    board = board_summary(_all(inputs.month_metrics), overall, inputs.targets)
-    board = board.set_index("metric_id").reindex(list(metric_ids))
-    published = _all(inputs.published).set_index("metric_id").reindex(list(metric_ids))
-    trend = overall.set_index("metric_id").reindex(list(metric_ids))
+    trend = summary[summary["scope"] == "ALL"].set_index("metric_id").reindex(ids)
     words = _in_words(board, trend)
     month = f"{inputs.params.month.start:%b %Y}"
     shown = pd.DataFrame(
@@ -385,23 +398,15 @@ def _all(metrics: pd.DataFrame) -> pd.DataFrame:
 def _in_words(board: pd.DataFrame, trend: pd.DataFrame) -> np.ndarray:
     """The latest month's verdict, recent special-cause months (when the trends give them) and
     the assurance, in words; the board's own words where there is no verdict."""
-    from .board import NO_TARGET, TOO_FEW
-
     recent = trend.get("recent_special_cause", pd.Series("", index=trend.index)).fillna("")
     few = (board["variation"] == TOO_FEW).to_numpy()
+    assurance = board["assurance"].fillna("").astype(str)
     parts = [
         board["variation"].fillna("").astype(str).to_numpy(dtype=object),
         np.where((recent != "") & ~few, "recent special cause: " + recent.astype(str), ""),
-        np.where(
-            (board["assurance"] != NO_TARGET) & ~few,
-            "assurance: " + board["assurance"].fillna("").astype(str),
-            "",
-        ),
+        np.where((assurance != NO_TARGET) & ~few, "assurance: " + assurance, ""),
     ]
-    text = parts[0]
-    for part in parts[1:]:
-        text = np.where(part != "", text + "; " + part, text)
-    return text.astype(object)
+    return join(parts, "; ")
 
 
 def _chart(inputs: _Inputs, metric_id: str) -> Figure:
@@ -523,7 +528,8 @@ def _lists(inputs: _Inputs, names: pd.Series) -> list:
     ]  # fmt: skip
     blocks: list = [Heading("The lists behind the counts (internal only)")]
     for name, what, rows, columns in lists:
-        shown = rows.assign(service_id=rows["service_id"].map(names)).rename(columns=columns)
+        shown = _dated(rows.assign(service_id=rows["service_id"].map(names)))
+        shown = shown.rename(columns=columns)
         caption = f"{what} ({len(rows)})"
         if len(rows) > LIST_ROWS:
             caption += f": the first {LIST_ROWS} shown, all of them in tables/{name}.csv"
@@ -533,6 +539,12 @@ def _lists(inputs: _Inputs, names: pd.Series) -> list:
 
 LIST_ROWS = 15
 """Rows of each internal list shown on the page; the table files hold every row."""
+
+
+def _dated(rows: pd.DataFrame) -> pd.DataFrame:
+    """Dates as the reader writes them (2026-10-15), a missing one blank."""
+    days = rows.select_dtypes("datetime").columns
+    return rows.assign(**{c: rows[c].dt.strftime("%Y-%m-%d").fillna("") for c in days})
 
 
 _SAMPLE_LIST = {"event_id": "Event", "service_id": "Service", "site": "Site",
