@@ -88,6 +88,9 @@ def test_the_dashboard_has_the_five_groups_in_order_each_with_one_chart_per_metr
         assert len(alts) == len(metric_ids)
         for metric_id, alt in zip(metric_ids, alts, strict=True):
             assert alt.startswith(METRICS[metric_id].label) and "latest month:" in alt
+    # a measure's name starts with a capital, and keeps its own (not "Ni case samples")
+    assert "<td>NI case samples at the service" in sections["escalations"]
+    assert "<td>Mean &#x27;I feel involved&#x27; score" in sections["experience"]
 
 
 def test_each_metric_shows_its_month_value_with_n_and_target(runs, demo):

@@ -46,6 +46,7 @@ from .groups import GROUPS
 from .model import Inputs, Report
 from .params import AUDIENCES, ReportParams, _as_of, _flag, _services, _text
 from .publish import WITHHELD, publish_metrics
+from .sections import _capital, _public_points, _trend_alt, _versions
 
 __all__ = [
     "KEY_METRICS",
@@ -294,7 +295,7 @@ def _glance(inputs: _Inputs, title: str) -> Section:
         for v, i, t in zip(verdict, icon_html, shown_value, strict=True)
     ]
     shape = (len(inputs.service_ids), len(KEY_METRICS))
-    labels = [METRICS[m].label.capitalize() for m in KEY_METRICS]
+    labels = [_capital(METRICS[m].label) for m in KEY_METRICS]
     shown = pd.DataFrame(np.asarray(cells, dtype=object).reshape(shape), columns=labels)
     shown.insert(0, "Service", names.reindex(inputs.service_ids).to_numpy())
     shown.insert(1, "Ask about", _ask_about(inputs, summary))
@@ -372,7 +373,7 @@ def _group(inputs: _Inputs, key: str) -> Section:
     month = f"{inputs.params.month.start:%b %Y}"
     shown = pd.DataFrame(
         {
-            "Measure": board["label"].str.capitalize().to_numpy(),
+            "Measure": board["label"].map(_capital).to_numpy(),
             f"{month} (n)": published["value_text"].to_numpy(),
             "Target": board["target_text"].to_numpy(),
             "SPC": (board["variation_icon"] + board["assurance_icon"]).to_numpy(),
@@ -413,7 +414,6 @@ def _chart(inputs: _Inputs, metric_id: str) -> Figure:
     """The compact SPC chart of one metric for ALL; with too few months, a plain line that
     says so and shows no limits, markers or verdict."""
     from ..charts import new_axes, spc_chart
-    from .sections import _public_points, _trend_alt
 
     result = inputs.trends
     points, row = result.series(("ALL", metric_id))
@@ -428,7 +428,7 @@ def _chart(inputs: _Inputs, metric_id: str) -> Figure:
         f"{int(row['n_points'])} of {int(row['months'])} months with data"
     )
     figure, ax = new_axes(figsize=_CHART_SIZE)
-    spc_chart(points, row, title=info.label.capitalize(), subtitle=subtitle, ax=ax,
+    spc_chart(points, row, title=_capital(info.label), subtitle=subtitle, ax=ax,
               percent=info.kind == "proportion")  # fmt: skip
     _compact(ax)
     alt = _trend_alt(row, settings)
@@ -584,8 +584,6 @@ def _methods(inputs: _Inputs, title: str) -> Section:
 
 
 def _provenance(inputs: _Inputs) -> dict[str, Any]:
-    from .sections import _versions
-
     p = inputs.params
     versions = _versions()
     return {
