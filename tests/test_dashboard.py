@@ -12,7 +12,7 @@ import json
 import re
 import shutil
 from datetime import date
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -90,7 +90,7 @@ def test_the_dashboard_has_the_five_groups_in_order_each_with_one_chart_per_metr
             assert alt.startswith(METRICS[metric_id].label) and "latest month:" in alt
     # a measure's name starts with a capital, and keeps its own (not "Ni case samples")
     assert "<td>NI case samples at the service" in sections["escalations"]
-    assert "<td>Mean &#x27;I feel involved&#x27; score" in sections["experience"]
+    assert "<td>Mean 'I feel involved' score" in unescape(sections["experience"])
 
 
 def test_each_metric_shows_its_month_value_with_n_and_target(runs, demo):

@@ -413,7 +413,9 @@ def _in_words(board: pd.DataFrame, trend: pd.DataFrame) -> np.ndarray:
 def _chart(inputs: _Inputs, metric_id: str) -> Figure:
     """The compact SPC chart of one metric for ALL; with too few months, a plain line that
     says so and shows no limits, markers or verdict."""
-    from ..charts import new_axes, spc_chart
+    from matplotlib.figure import Figure as MplFigure
+
+    from ..charts import spc_chart
 
     result = inputs.trends
     points, row = result.series(("ALL", metric_id))
@@ -427,8 +429,11 @@ def _chart(inputs: _Inputs, metric_id: str) -> Figure:
         f"{settings['first_month']:%b %Y} – {settings['last_month']:%b %Y}: "
         f"{int(row['n_points'])} of {int(row['months'])} months with data"
     )
-    figure, ax = new_axes(figsize=_CHART_SIZE)
-    spc_chart(points, row, title=_capital(info.label), subtitle=subtitle, ax=ax,
+    figure = MplFigure(figsize=_CHART_SIZE)
+    figure.subplots_adjust(**_MARGINS)  # fixed margins: constrained layout doubles the drawing
+    ax = figure.add_subplot()
+    boxed = row.drop("recent_special_cause", errors="ignore")  # too long for a small chart's box
+    spc_chart(points, boxed, title=_capital(info.label), subtitle=subtitle, ax=ax,
               percent=info.kind == "proportion")  # fmt: skip
     _compact(ax)
     alt = _trend_alt(row, settings)
@@ -440,11 +445,13 @@ def _chart(inputs: _Inputs, metric_id: str) -> Figure:
 
 
 _CHART_SIZE = (4.8, 3.0)  # inches: three to a row on a desktop, one on a phone
+_MARGINS = {"left": 0.12, "right": 0.985, "top": 0.76, "bottom": 0.1}
 
 
 def _compact(ax) -> None:
     """A small multiple: the key is given once on the page (methods), not under every chart,
-    and fewer date ticks, so nothing collides at a third of the page's width."""
+    and fewer date ticks, so nothing collides at a third of the page's width. The recent
+    special-cause months are in the group's table and the chart's alt text."""
     from matplotlib import dates as mdates
 
     ax.get_legend().remove()
