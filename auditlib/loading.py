@@ -20,7 +20,7 @@ from .contract import TABLES
 from .dataset import Source
 from .errors import InputNotFoundError, Problem
 
-__all__ = ["RawTable", "read_tables"]
+__all__ = ["RawTable", "read_tables", "table_files"]
 
 _FORMATS = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
 
@@ -56,13 +56,29 @@ def read_tables(path: str | Path) -> tuple[dict[str, RawTable], list[Problem]]:
     return {}, [problem]
 
 
+def table_files(path: str | Path) -> list[Path]:
+    """The files a load of ``path`` reads: the workbook itself, or a folder's table files.
+
+    A folder's are every entry named as a contract table in a known format,
+    in name order (whether or not it is a readable file: one that is not is
+    a problem, never an absent table). Raises ``OSError`` when ``path``
+    cannot be looked at or listed.
+    """
+    path = Path(path)
+    if not stat.S_ISDIR(path.stat().st_mode):
+        return [path]
+    return [
+        file
+        for file in sorted(path.iterdir())
+        if file.suffix.lower() in _FORMATS and file.stem.strip().lower() in TABLES
+    ]
+
+
 def _read_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     found: dict[str, list[Path]] = {}
     problems = []
-    for file in sorted(folder.iterdir()):
+    for file in table_files(folder):
         name = file.stem.strip().lower()
-        if file.suffix.lower() not in _FORMATS or name not in TABLES:
-            continue
         trouble = _not_a_file(file)
         if trouble:  # named as a table: never read as "absent"
             problems.append(_unreadable(name, file, None, trouble))
