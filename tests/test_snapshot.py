@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import write_dataset
 
 import auditlib.snapshot as snapshot
 from auditlib.cli import main
@@ -17,8 +18,6 @@ from auditlib.contract import TABLES
 from auditlib.errors import DatasetError
 from auditlib.snapshot import open_dataset
 from auditlib.validation import load_dataset
-
-from conftest import write_dataset
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 TODAY = date(2026, 10, 1)  # after the conftest dataset's last meeting (2026-09-28)
