@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -244,3 +245,16 @@ def test_a_snapshot_is_written_only_when_the_input_did_not_change_meanwhile(tmp_
     monkeypatch.setattr(snapshot, "load_dataset", validate_then_edit)
     open_dataset(folder, cache=tmp_path / "cache", today=TODAY)
     assert not list((tmp_path / "cache").glob("*/snapshot.json"))
+
+
+def test_a_kernel_started_by_the_runner_is_told_the_same_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDITLIB_CACHE", "before")
+    with snapshot.kernel_cache(tmp_path / "given"):
+        assert snapshot.cache_folder() == (tmp_path / "given").resolve()
+    with snapshot.kernel_cache(False):
+        assert snapshot.cache_folder() is None
+    assert snapshot.cache_folder() == Path("before")  # put back as it was
+    monkeypatch.delenv("AUDITLIB_CACHE")
+    with snapshot.kernel_cache(tmp_path / "given"):
+        pass
+    assert "AUDITLIB_CACHE" not in os.environ
