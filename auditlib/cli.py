@@ -66,7 +66,7 @@ def _seed(text: str) -> int:
     return seed
 
 
-def _dataset_options(parser: argparse.ArgumentParser) -> None:
+def _dataset_options(parser: argparse.ArgumentParser, *, cached: bool = True) -> None:
     parser.add_argument(
         "dataset", help="a dataset folder (one file per table) or one .xlsx workbook"
     )
@@ -75,6 +75,27 @@ def _dataset_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read quarter labels as calendar quarters ('2026 Q3') instead of financial ones",
     )
+    if not cached:  # validate always checks afresh
+        return
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help="keep the validated copy of the dataset here (default: $AUDITLIB_CACHE, "
+        "or .auditlib-cache in the current folder)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="validate the dataset afresh and keep no validated copy",
+    )
+
+
+def _cache(args) -> Path | bool:
+    """The cache the options name: a folder, True for the default, False for none."""
+    if getattr(args, "no_cache", False):
+        return False
+    return getattr(args, "cache", None) or True
 
 
 def _quarter_option(parser: argparse.ArgumentParser) -> None:
@@ -132,11 +153,13 @@ def _render(table: pd.DataFrame, fmt: str, names: dict[str, str] | None = None) 
 
 
 def _load(args):
-    from .validation import load_dataset
+    from .snapshot import open_dataset
 
     as_of = getattr(args, "as_of", None)
     _say(f"reading {args.dataset} ...")
-    dataset = load_dataset(args.dataset, calendar_quarters=args.calendar_quarters)
+    dataset = open_dataset(
+        args.dataset, cache=_cache(args), calendar_quarters=args.calendar_quarters, progress=_say
+    )
     args.service_names = _names(dataset)  # shown beside the ids by --format table
     return dataset, as_of or date.today()
 
@@ -211,13 +234,13 @@ def _run_synth(args) -> int:
 
 def _run_demo(args) -> int:
     from .periods import last_complete_quarter
+    from .snapshot import open_dataset
     from .synth import make_scale, write_dataset
-    from .validation import load_dataset
 
     if not (DEMO_DIR / "services.csv").exists():
         _say(f"making the demo dataset in {DEMO_DIR} ...")
         write_dataset(make_scale("demo"), DEMO_DIR)
-    as_of = load_dataset(DEMO_DIR).last_event_date() or date.today()
+    as_of = open_dataset(DEMO_DIR, progress=_say).last_event_date() or date.today()
     quarter = last_complete_quarter(as_of)
     _say(f"demo: the internal quarterly report for {quarter}, as of {as_of:%d %b %Y}")
     return _report(DEMO_DIR, args.out, pdf=not args.no_pdf, quarter=quarter.label,
@@ -230,6 +253,7 @@ def _run_report(args) -> int:
         baseline=args.baseline or "", services=_services(args.services) or "",
         as_of=args.as_of.isoformat() if args.as_of else "", audience=args.audience,
         calendar_quarters=args.calendar_quarters, sample_record=str(args.sample_record or ""),
+        cache=_cache(args),
     )  # fmt: skip
 
 
@@ -238,6 +262,7 @@ def _run_families(args) -> int:
         args.dataset, args.out, pdf=not args.no_pdf, kind_name="families", quarter=args.quarter,
         services=_services(args.services) or "", as_of=args.as_of.isoformat() if args.as_of else "",
         calendar_quarters=args.calendar_quarters, change_file=str(args.change_file or ""),
+        cache=_cache(args),
     )  # fmt: skip
 
 
@@ -266,11 +291,11 @@ def _families_command(commands) -> None:
     families.set_defaults(run=_run_families)
 
 
-def _report(dataset, out, *, pdf: bool, **parameters) -> int:
+def _report(dataset, out, *, pdf: bool, cache: Path | bool = True, **parameters) -> int:
     from .report.runner import run_report  # papermill and nbconvert only when a report runs
 
     _say(f"reading {dataset} ...")
-    result = run_report(dataset, out=out, pdf=pdf, progress=_say, **parameters)
+    result = run_report(dataset, out=out, pdf=pdf, cache=cache, progress=_say, **parameters)
     _say(f"report written to {result.folder} in {result.seconds:.1f} s")
     if pdf and result.pdf_note:
         _say(f"no PDF: {result.pdf_note}")
@@ -501,7 +526,7 @@ def _parser() -> argparse.ArgumentParser:
             "file, row and column. Exit status 1 when any problem is found."
         ),
     )
-    _dataset_options(validate)
+    _dataset_options(validate, cached=False)
     validate.set_defaults(run=_run_validate)
 
     metrics = commands.add_parser(
@@ -844,7 +869,7 @@ def _run_dashboard(args) -> int:
         args.dataset, args.out, pdf=not args.no_pdf, kind_name="dashboard", month=args.month,
         services=_services(args.services) or "",
         as_of=args.as_of.isoformat() if args.as_of else "", audience=args.audience,
-        calendar_quarters=args.calendar_quarters,
+        calendar_quarters=args.calendar_quarters, cache=_cache(args),
     )  # fmt: skip
 
 

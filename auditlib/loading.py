@@ -10,6 +10,7 @@ at a time. Input files are only ever opened for reading.
 
 from __future__ import annotations
 
+import csv as csv_module
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from .contract import TABLES
 from .dataset import Source
 from .errors import InputNotFoundError, Problem
 
-__all__ = ["RawTable", "read_tables"]
+__all__ = ["RawTable", "read_tables", "table_files"]
 
 _FORMATS = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
 
@@ -56,13 +57,29 @@ def read_tables(path: str | Path) -> tuple[dict[str, RawTable], list[Problem]]:
     return {}, [problem]
 
 
+def table_files(path: str | Path) -> list[Path]:
+    """The files a load of ``path`` reads: the workbook itself, or a folder's table files.
+
+    A folder's are every entry named as a contract table in a known format,
+    in name order (whether or not it is a readable file: one that is not is
+    a problem, never an absent table). Raises ``OSError`` when ``path``
+    cannot be looked at or listed.
+    """
+    path = Path(path)
+    if not stat.S_ISDIR(path.stat().st_mode):
+        return [path]
+    return [
+        file
+        for file in sorted(path.iterdir())
+        if file.suffix.lower() in _FORMATS and file.stem.strip().lower() in TABLES
+    ]
+
+
 def _read_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     found: dict[str, list[Path]] = {}
     problems = []
-    for file in sorted(folder.iterdir()):
+    for file in table_files(folder):
         name = file.stem.strip().lower()
-        if file.suffix.lower() not in _FORMATS or name not in TABLES:
-            continue
         trouble = _not_a_file(file)
         if trouble:  # named as a table: never read as "absent"
             problems.append(_unreadable(name, file, None, trouble))
@@ -132,10 +149,47 @@ def _read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
 
 
 def _read_csv(file: Path) -> pd.DataFrame:
-    # Everything as text: typing is the validator's job, so that a bad value is
-    # reported exactly as the user wrote it. Blank lines are kept so that row
-    # numbers match what the user sees in a text editor or spreadsheet.
-    cells = pd.read_csv(
+    """Every cell as text, as written: typing is the validator's job, so that a bad value is
+    reported exactly as the user wrote it.
+
+    Arrow's reader is the fast path; a file it refuses (a blank line, a row with
+    more or fewer cells than the header, text that is not UTF-8) is read by
+    pandas, which keeps blank lines so that row numbers match what the user
+    sees in a text editor or spreadsheet, and whose errors name the line.
+    """
+    try:
+        cells = _read_csv_arrow(file)
+    except Exception:  # any refusal: the careful path reads it, or says why not
+        cells = _read_csv_text(file)
+    return _with_header(cells)
+
+
+def _read_csv_arrow(file: Path) -> pd.DataFrame:
+    import pyarrow as pa
+    from pyarrow import csv
+
+    with open(file, encoding="utf-8-sig", newline="") as handle:
+        width = len(next(csv_module.reader(handle), []))
+    if not width:
+        raise ValueError("no header row")
+    names = [f"f{number}" for number in range(width)]
+    table = csv.read_csv(
+        file,
+        read_options=csv.ReadOptions(column_names=names, encoding="utf8"),
+        parse_options=csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+        convert_options=csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    )
+    text = pd.StringDtype("pyarrow")
+    return table.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get)
+
+
+def _read_csv_text(file: Path) -> pd.DataFrame:
+    return pd.read_csv(
         file,
         header=None,
         dtype=str,
@@ -145,7 +199,6 @@ def _read_csv(file: Path) -> pd.DataFrame:
         encoding="utf-8-sig",
         engine="c",
     )
-    return _with_header(cells)
 
 
 def _read_parquet(file: Path) -> pd.DataFrame:

@@ -54,3 +54,9 @@ def make_dataset(tmp_path):
         return write_dataset(tmp_path / "dataset", **tables)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def own_snapshot_cache(tmp_path_factory, monkeypatch):
+    """Each test keeps validated copies in a folder of its own, never in the working tree."""
+    monkeypatch.setenv("AUDITLIB_CACHE", str(tmp_path_factory.mktemp("auditlib-cache")))

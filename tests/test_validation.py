@@ -372,3 +372,45 @@ def test_edge_values_and_repeated_headers_never_crash_the_loader(tmp_path, table
         assert all(p.message and p.table for p in error.problems)
     finally:
         shutil.rmtree(folder)
+
+
+def test_the_fast_csv_reader_reads_every_cell_as_the_careful_one(tmp_path):
+    """Arrow's reader (the fast path) and pandas' (the fallback) give the same text cells."""
+    from auditlib import loading
+
+    file = tmp_path / "services.csv"
+    text = (
+        "\ufeffService_ID ,service_name,,nation\n"
+        'S-1,"Oak\nHouse",007,England\n'
+        'S-2,"",  x ,"Wales, north"\n'
+        "S-3,,1.50,\n"
+    )
+    file.write_bytes(text.encode("utf-8"))
+    fast = loading._with_header(loading._read_csv_arrow(file))
+    careful = loading._with_header(loading._read_csv_text(file))
+    assert list(fast.columns) == ["Service_ID ", "service_name", "unnamed: 3", "nation"]
+    assert list(fast.columns) == list(careful.columns)
+    as_written = [
+        ["S-1", "Oak\nHouse", "007", "England"],
+        ["S-2", None, "  x ", "Wales, north"],
+        ["S-3", None, "1.50", None],
+    ]
+    for frame in (fast, careful):
+        cells = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+        assert cells == as_written
+
+
+@pytest.mark.parametrize(
+    ("middle", "rows"),
+    [("\nP-2,S-SCT,2025-01-01,,no\n", [2, 4, 5]), ("P-2,S-SCT,2025-01-01\n", [2, 3, 4])],
+    ids=["blank line", "short row"],
+)
+def test_a_csv_the_fast_reader_refuses_keeps_the_users_row_numbers(make_dataset, middle, rows):
+    """A blank line or a short row sends the file to the careful reader: rows stay the user's."""
+    people = (
+        "person_id,service_id,start_date,end_date,wants_family_involved\n"
+        "P-1,S-ENG,2025-01-01,,yes\n" + middle + "P-3,S-ENG,2026-08-15,,\n"
+    )
+    dataset = load_dataset(make_dataset(people=people), today=date(2026, 10, 1))
+    assert list(dataset.people.index) == rows
+    assert dataset.people.loc[rows[1], "person_id"] == "P-2"

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import ReportError
-from ..validation import load_dataset
+from ..snapshot import open_dataset
 from .model import Report, build_report
 from .params import read_params
 
@@ -23,5 +23,5 @@ def open_report(dataset: Any, *, today: date | None = None, **parameters: Any) -
     if not isinstance(dataset, str) or not dataset.strip():
         raise ReportError(f"parameter dataset must be a path (text), got {dataset!r}")
     calendar = parameters.get("calendar_quarters", False)
-    data = load_dataset(dataset.strip(), today=today, calendar_quarters=calendar is True)
+    data = open_dataset(dataset.strip(), today=today, calendar_quarters=calendar is True)
     return build_report(data, read_params(data, today=today, **parameters))

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import ReportError
 from ..files import process_alive, write_text_atomic
-from ..validation import load_dataset
+from ..snapshot import kernel_cache, open_dataset
 from .export import html_to_pdf, notebook_to_html
 from .kinds import RunParams, kind
 
@@ -69,6 +69,7 @@ def run_report(
     pdf: bool = True,
     today: date | None = None,
     progress: Callable[[str], None] = lambda message: None,
+    cache: str | Path | bool = True,
     **parameters: Any,
 ) -> RunResult:
     """Run one report of ``kind_name`` for ``dataset`` into a folder under ``out``.
@@ -76,13 +77,16 @@ def run_report(
     ``parameters`` are the notebook's (for the quarterly report: quarter,
     baseline, services, as_of, audience, calendar_quarters, sample_record),
     checked here first; the folder is named by the checked parameters
-    (quarter, scope and audience for the quarterly report).
+    (quarter, scope and audience for the quarterly report). ``cache`` is the
+    snapshot cache, as for :func:`auditlib.snapshot.open_dataset`.
     """
     started = time.perf_counter()
     began = datetime.now(UTC)
     chosen = kind(kind_name)
     calendar = parameters.get("calendar_quarters", False) is True
-    data = load_dataset(dataset, today=today, calendar_quarters=calendar)
+    data = open_dataset(
+        dataset, cache=cache, today=today, calendar_quarters=calendar, progress=progress
+    )
     params = chosen.read_params(data, today=today, **parameters)
     root = _output_root(out, dataset)
     source = notebook_path(chosen.notebook)
@@ -93,7 +97,8 @@ def run_report(
     try:
         staging.mkdir()
         progress(f"running {source.name} for {params.label} ...")
-        executed = _execute(source, staging, params, root, final.name)
+        with kernel_cache(cache):  # the notebook's own load reads the same validated copy
+            executed = _execute(source, staging, params, root, final.name)
         progress("writing the HTML report ...")
         html = staging / "report.html"
         write_text_atomic(html, notebook_to_html(executed, chosen.template))
