@@ -31,8 +31,6 @@ from auditlib.synth import make_dataset, write_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 QUARTER = ["--quarter", "2026/27 Q2", "--as-of", "2026-11-20"]
-PEOPLE = "person_id,service_id,start_date,end_date,wants_family_involved\n"
-PEOPLE += "P-1,S-ENG,2025-01-01,,yes\nP-2,S-SCT,2025-01-01,,no\n"
 
 
 def tiny_notebook(folder: Path, *, fail=(), die=(), sleep: float = 0) -> Path:
@@ -125,7 +123,7 @@ def test_one_failing_service_does_not_stop_the_others(tmp_path, tiny, monkeypatc
 
 def _parallel(tmp_path, tiny, runs: int, jobs: int) -> None:
     tiny()
-    dataset = write_csvs(tmp_path / "data", services=services_csv(runs - 1), people=PEOPLE)
+    dataset = write_csvs(tmp_path / "data", services=services_csv(runs - 1))
     out = tmp_path / "reports"
     assert batch_cli(dataset, out, "--jobs", str(jobs)) == 0
     table = summary(out)
@@ -172,7 +170,7 @@ def _tree(pid: int) -> list[psutil.Process]:
 
 def test_a_killed_batch_leaves_whole_reports_and_no_process_then_resumes(tmp_path, tiny):
     notebook = tiny_notebook(tmp_path / "slow", sleep=3)
-    dataset = write_csvs(tmp_path / "data", services=services_csv(5), people=PEOPLE)
+    dataset = write_csvs(tmp_path / "data", services=services_csv(5))
     out = tmp_path / "reports"
     argv = ["report", str(dataset), *QUARTER, "--per-service", "--no-pdf", "--jobs", "2",
             "--out", str(out)]  # fmt: skip
@@ -288,19 +286,16 @@ def test_an_output_folder_that_cannot_be_written_is_refused(tmp_path, tiny, caps
     assert "cannot write there" in capsys.readouterr().err
 
 
-class _TinyNotebook:
-    """A Dask worker plugin: every worker (a restarted one too) runs the tiny notebook."""
-
-    def __init__(self, path: str):
-        self.path = path
-
-    def setup(self, worker):
-        runner.notebook_path = lambda name="": Path(self.path)
-
-
 def test_the_dask_executor_runs_the_batch_on_a_local_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
-    notebook = tiny_notebook(tmp_path / "nb")
+    notebook = str(tiny_notebook(tmp_path / "nb"))
+
+    class TinyNotebook(distributed.WorkerPlugin):
+        """Every worker (a restarted one too) runs the tiny notebook."""
+
+        def setup(self, worker):
+            runner.notebook_path = lambda name="": Path(notebook)
+
     dataset = write_csvs(tmp_path / "data")
     out = tmp_path / "reports"
     with (
@@ -308,7 +303,7 @@ def test_the_dask_executor_runs_the_batch_on_a_local_cluster(tmp_path):
                                  host="127.0.0.1", dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):  # fmt: skip
-        client.register_plugin(_TinyNotebook(str(notebook)), name="tiny-notebook")
+        client.register_plugin(TinyNotebook(), name="tiny-notebook")
         code = batch_cli(dataset, out, "--executor", "dask", "--scheduler",
                          cluster.scheduler_address)  # fmt: skip
     assert code == 0
@@ -330,14 +325,14 @@ def test_a_dask_scheduler_that_does_not_answer_is_a_clear_error(tmp_path, tiny, 
 
 def _cron_line() -> str:
     doc = (ROOT / "docs" / "scheduled-runs.md").read_text(encoding="utf-8")
-    lines = [line for line in doc.splitlines() if line.startswith("0 6 2 1,4,7,10 * ")]
+    lines = [s.strip() for s in doc.splitlines() if s.strip().startswith("0 6 2 1,4,7,10 * ")]
     assert len(lines) == 1, "docs/scheduled-runs.md writes the cron line once"
     return lines[0].split(" ", 5)[5]  # the command, after the five schedule fields
 
 
 def test_the_cron_line_as_written_in_the_docs(tmp_path):
-    dataset = write_dataset(make_dataset(n_services=2, n_people=24, n_quarters=6),
-                            tmp_path / "provider")  # fmt: skip
+    dataset = tmp_path / "provider"
+    write_dataset(make_dataset(n_services=2, n_people=24, n_quarters=6), dataset)
     command = _cron_line()
     for old, new in {"/srv/auditlib": str(ROOT), ".venv/bin/auditlib":
                      str(Path(sys.executable).parent / "auditlib"), "/data/provider": str(dataset),
@@ -347,6 +342,7 @@ def test_the_cron_line_as_written_in_the_docs(tmp_path):
         command = command.replace(old, new)
     done = subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", "sh", "-c", command],
                           capture_output=True, text=True, timeout=900)  # fmt: skip
+    assert (tmp_path / "auditlib.log").exists(), (command, done.stderr)
     log = (tmp_path / "auditlib.log").read_text()
     assert done.returncode == 0, log
     assert done.stdout == "" and done.stderr == "", "cron mails whatever is not redirected"
@@ -359,3 +355,10 @@ def test_the_cron_line_as_written_in_the_docs(tmp_path):
         assert manifest["parameters"]["services"] == [service]
         assert manifest["parameters"]["audience"] == "shared"
     assert "3 reports in" in log
+
+
+def test_the_airflow_example_is_python_that_runs_the_same_command():
+    source = (ROOT / "docs" / "airflow_dag.py").read_text(encoding="utf-8")
+    compile(source, "airflow_dag.py", "exec")  # valid Python, without importing Airflow
+    assert "BashOperator(" in source and "/.venv/bin/auditlib report" in source
+    assert "--per-service" in source and 'schedule="0 6 2 1,4,7,10 *"' in source
