@@ -35,7 +35,8 @@ QUARTER = ["--quarter", "2026/27 Q2", "--as-of", "2026-11-20"]
 
 def tiny_notebook(folder: Path, *, fail=(), die=(), sleep: float = 0) -> Path:
     """A one-cell report: writes the provenance the runner needs; raises for the services in
-    ``fail``, kills its own kernel for those in ``die``, sleeps ``sleep`` seconds first."""
+    ``fail``, kills its own kernel for those in ``die``; a service's report (not the
+    provider's) sleeps ``sleep`` seconds first."""
     book = nbformat.v4.new_notebook()
     book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                    "language": "python"}  # fmt: skip
@@ -44,7 +45,7 @@ def tiny_notebook(folder: Path, *, fail=(), die=(), sleep: float = 0) -> Path:
     body = nbformat.v4.new_code_cell(
         textwrap.dedent(f"""\
         import json, os, pathlib, time
-        time.sleep({sleep})
+        time.sleep({sleep} if services else 0)
         if services in {tuple(fail)!r}:
             raise RuntimeError("deliberate failure for " + services)
         if services in {tuple(die)!r}:
@@ -168,43 +169,62 @@ def _tree(pid: int) -> list[psutil.Process]:
     return psutil.Process(pid).children(recursive=True)
 
 
+def _killed(notebook: Path, argv: list[str], out: Path, *, finished: int, running: int) -> str:
+    """Run ``auditlib argv`` on ``notebook``; SIGTERM it once ``finished`` reports are done and
+    ``running`` kernels run, and check it stops at once (its kernels would sleep a minute),
+    exits 143 and leaves no process and no half-written folder. Returns its stderr."""
+    code = (f"from auditlib.report import runner; from pathlib import Path; import sys\n"
+            f"runner.notebook_path = lambda name='': Path({str(notebook)!r})\n"
+            f"from auditlib.cli import main; sys.exit(main({argv!r}))")  # fmt: skip
+    run = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (len(manifests(out)) >= finished and len(_tree(run.pid)) >= running
+               and len(list(out.glob(".partial-*"))) == running):  # fmt: skip
+        assert run.poll() is None and time.monotonic() < deadline, run.stderr.read()
+        time.sleep(0.1)
+    kernels = _tree(run.pid)
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=30) == 128 + signal.SIGTERM
+    _gone, alive = psutil.wait_procs(kernels, timeout=10)
+    assert not alive, f"orphan processes left: {alive}"
+    assert not list(out.glob(".partial-*")), "a half-written folder was left"
+    return run.stderr.read()
+
+
+def test_a_killed_report_stops_its_kernel_and_leaves_no_folder(tmp_path):
+    notebook = tiny_notebook(tmp_path / "slow", sleep=60)
+    dataset = write_csvs(tmp_path / "data")
+    out = tmp_path / "reports"
+    argv = ["report", str(dataset), *QUARTER, "--services", "S-ENG", "--no-pdf", "--out", str(out)]
+    assert "interrupted" in _killed(notebook, argv, out, finished=0, running=1)
+    assert not manifests(out)
+
+
 def test_a_killed_batch_leaves_whole_reports_and_no_process_then_resumes(tmp_path, tiny):
-    notebook = tiny_notebook(tmp_path / "slow", sleep=3)
+    notebook = tiny_notebook(tmp_path / "slow", sleep=60)
     dataset = write_csvs(tmp_path / "data", services=services_csv(5))
     out = tmp_path / "reports"
     argv = ["report", str(dataset), *QUARTER, "--per-service", "--no-pdf", "--jobs", "2",
             "--out", str(out)]  # fmt: skip
-    code = (f"from auditlib.report import runner; from pathlib import Path; import sys\n"
-            f"runner.notebook_path = lambda name='': Path({str(notebook)!r})\n"
-            f"from auditlib.cli import main; sys.exit(main({argv!r}))")  # fmt: skip
-    batch_run = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not (manifests(out) and len(list(out.glob(".partial-*"))) == 2):
-        assert batch_run.poll() is None and time.monotonic() < deadline, batch_run.stderr.read()
-        time.sleep(0.1)
-    kernels = _tree(batch_run.pid)
-    assert kernels, "the running reports have kernels"
-    batch_run.send_signal(signal.SIGTERM)
-    assert batch_run.wait(timeout=60) == 128 + signal.SIGTERM
-    assert "interrupted" in batch_run.stderr.read()
-    _gone, alive = psutil.wait_procs(kernels, timeout=10)
-    assert not alive, f"orphan processes left: {alive}"
-    assert not list(out.glob(".partial-*")), "a half-written folder was left"
+    err = _killed(notebook, argv, out, finished=1, running=2)
+    assert "interrupted: stopping the running kernels" in err
     finished = manifests(out)
-    for name in finished:
-        files = {p.name for p in (out / name).iterdir()}
-        assert {"report.html", "report.ipynb", "manifest.json"} <= files
+    assert list(finished) == ["2026-27-Q2_all_internal"]  # the provider's: it does not sleep
+    assert {"report.html", "report.ipynb", "manifest.json"} <= {
+        p.name for p in (out / "2026-27-Q2_all_internal").iterdir()
+    }
     table = summary(out)
-    assert "interrupted" in set(table["status"]) and len(table) == 6
-    assert len(finished) == (table["status"] == "ok").sum() < 6
+    assert table.loc["(provider)", "status"] == "ok"
+    assert (table["status"] == "interrupted").sum() == 5
 
     tiny()  # the same batch again, --resume: only what was not finished is redone
     assert batch_cli(dataset, out, "--jobs", "2", "--resume") == 0
     again = summary(out)
-    assert (again["status"] == "skipped").sum() == len(finished)
-    assert set(again["status"]) == {"ok", "skipped"}
+    assert again.loc["(provider)", "status"] == "skipped"
+    assert (again["status"] == "ok").sum() == 5
     after = manifests(out)
-    assert len(after) == 6 and all(after[name] == finished[name] for name in finished)
+    provider = "2026-27-Q2_all_internal"
+    assert len(after) == 6 and after[provider] == finished[provider], "a kept report changed"
 
 
 def test_resume_redoes_a_report_whose_data_changed(tmp_path, tiny):
@@ -323,6 +343,22 @@ def test_a_dask_scheduler_that_does_not_answer_is_a_clear_error(tmp_path, tiny, 
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--jobs", "2"], "--jobs, --executor and --resume go with --per-service"),
+        (["--per-service", "--executor", "dask"], "--executor dask needs --scheduler ADDRESS"),
+        (["--per-service", "--scheduler", "tcp://h:1"], "--scheduler goes with --executor dask"),
+    ],
+)
+def test_batch_options_that_do_not_fit_are_refused(tmp_path, options, message, capsys):
+    dataset = write_csvs(tmp_path / "data")
+    out = tmp_path / "reports"
+    assert main(["report", str(dataset), *QUARTER, "--out", str(out), *options]) == 1
+    assert message in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
+
+
 def _cron_line() -> str:
     doc = (ROOT / "docs" / "scheduled-runs.md").read_text(encoding="utf-8")
     lines = [s.strip() for s in doc.splitlines() if s.strip().startswith("0 6 2 1,4,7,10 * ")]
@@ -332,7 +368,7 @@ def _cron_line() -> str:
 
 def test_the_cron_line_as_written_in_the_docs(tmp_path):
     dataset = tmp_path / "provider"
-    write_dataset(make_dataset(n_services=2, n_people=24, n_quarters=6), dataset)
+    write_dataset(make_dataset(n_services=1, n_people=12, n_quarters=6), dataset)
     command = _cron_line()
     for old, new in {"/srv/auditlib": str(ROOT), ".venv/bin/auditlib":
                      str(Path(sys.executable).parent / "auditlib"), "/data/provider": str(dataset),
@@ -348,13 +384,14 @@ def test_the_cron_line_as_written_in_the_docs(tmp_path):
     assert done.stdout == "" and done.stderr == "", "cron mails whatever is not redirected"
     out = tmp_path / "reports"
     table = summary(out)
-    assert set(table["status"]) == {"ok"} and len(table) == 3, log
-    for service in ("S-001", "S-002"):
-        (folder,) = out.glob(f"*_{service}_shared")  # the latest quarter: it moves with the date
+    assert list(table["status"]) == ["ok", "ok"], log
+    for scope, services in (("all", None), ("S-001", ["S-001"])):
+        (folder,) = out.glob(f"*_{scope}_shared")  # the latest quarter: it moves with the date
         manifest = json.loads((folder / "manifest.json").read_text())
-        assert manifest["parameters"]["services"] == [service]
+        assert manifest["parameters"]["services"] == services
         assert manifest["parameters"]["audience"] == "shared"
-    assert "3 reports in" in log
+        assert (folder / "report.html").is_file()
+    assert "2 reports in" in log
 
 
 def test_the_airflow_example_is_python_that_runs_the_same_command():

@@ -39,6 +39,7 @@ from .outputs import neutralise
 __all__ = [
     "PROVIDER",
     "BatchResult",
+    "Context",
     "Outcome",
     "Task",
     "plan",
@@ -127,6 +128,8 @@ def run_batch(
         raise ReportError(f"--executor {executor!r}: expected local or dask")
     if executor == "dask" and not scheduler:
         raise ReportError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+    if executor == "local" and scheduler:
+        raise ReportError("--scheduler goes with --executor dask")
     calendar = parameters.get("calendar_quarters", False) is True
     data = load_dataset(dataset, today=today, calendar_quarters=calendar)
     tasks = plan(data, kind_name, today=today, **parameters)
@@ -137,7 +140,7 @@ def run_batch(
         runner._clear_stale(root)
         done = _kept(tasks, root, data, chosen, today, pdf) if resume else {}
         todo = [t for t in tasks if t.service not in done]
-        call = _Call(str(dataset), str(out), pdf, today, kind_name)
+        call = Context(str(dataset), str(out), pdf, today, kind_name)
         report = _Progress(len(tasks), stream)
         for outcome in done.values():
             report(outcome)
@@ -185,7 +188,7 @@ def plan(
 
 
 @dataclass(frozen=True)
-class _Call:
+class Context:
     """What every task of the batch shares: sent with each task to a thread or a Dask worker."""
 
     dataset: str
@@ -195,7 +198,7 @@ class _Call:
     kind_name: str
 
 
-def run_task(call: _Call, data: Dataset, task: Task) -> Outcome:
+def run_task(call: Context, data: Dataset, task: Task) -> Outcome:
     """Run one report of the batch; any failure becomes an outcome, never an exception."""
     started = time.perf_counter()
     try:
@@ -234,7 +237,7 @@ def _first_line(error: BaseException) -> str:
 
 
 def _on_threads(
-    call: _Call, data: Dataset, tasks: list[Task], report: _Progress, jobs: int
+    call: Context, data: Dataset, tasks: list[Task], report: _Progress, jobs: int
 ) -> dict[str, Outcome]:
     """Run the tasks ``jobs`` at a time on threads; on SIGTERM or Ctrl-C, stop every kernel,
     let each run tidy up its staging folder, and re-raise."""
@@ -260,7 +263,7 @@ def _on_threads(
 
 
 def _on_dask(
-    scheduler: str, call: _Call, data: Dataset, tasks: list[Task], report: _Progress
+    scheduler: str, call: Context, data: Dataset, tasks: list[Task], report: _Progress
 ) -> dict[str, Outcome]:
     """Send the same tasks to the Dask cluster at ``scheduler``; the dataset goes once to each
     worker. A task whose worker died (Dask retries it elsewhere first) is a failed outcome."""
@@ -302,7 +305,7 @@ def _on_dask(
     return report.finished
 
 
-def _dask_outcome(future, task: Task, call: _Call) -> Outcome:
+def _dask_outcome(future, task: Task, call: Context) -> Outcome:
     try:
         return future.result()
     except Exception as error:  # the worker died, or the task could not reach one
