@@ -308,17 +308,29 @@ def test_an_output_folder_that_cannot_be_written_is_refused(tmp_path, tiny, caps
 
 def test_the_dask_executor_runs_the_batch_on_a_local_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
+    import dask
+
     notebook = str(tiny_notebook(tmp_path / "nb"))
 
     class TinyNotebook(distributed.WorkerPlugin):
-        """Every worker (a restarted one too) runs the tiny notebook."""
+        """Every worker (a restarted one too) runs the tiny notebook; the worker given
+        S-SCT's report dies."""
 
         def setup(self, worker):
             runner.notebook_path = lambda name="": Path(notebook)
+            real = runner.run_report
+
+            def run_report(*args, **parameters):
+                if parameters.get("services") == "S-SCT":
+                    os._exit(1)
+                return real(*args, **parameters)
+
+            runner.run_report = run_report
 
     dataset = write_csvs(tmp_path / "data")
     out = tmp_path / "reports"
     with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),  # no retry elsewhere
         distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                  host="127.0.0.1", dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
@@ -326,8 +338,12 @@ def test_the_dask_executor_runs_the_batch_on_a_local_cluster(tmp_path):
         client.register_plugin(TinyNotebook(), name="tiny-notebook")
         code = batch_cli(dataset, out, "--executor", "dask", "--scheduler",
                          cluster.scheduler_address)  # fmt: skip
-    assert code == 0
-    assert set(summary(out)["status"]) == {"ok"} and len(manifests(out)) == 3
+    assert code == 1
+    table = summary(out)
+    assert list(table["status"]) == ["ok", "ok", "failed"]
+    assert table.loc["S-SCT", "error"].startswith("the Dask worker running it failed: ")
+    assert "KilledWorker" in table.loc["S-SCT", "error"]
+    assert sorted(manifests(out)) == ["2026-27-Q2_S-ENG_internal", "2026-27-Q2_all_internal"]
 
 
 def test_a_dask_scheduler_that_does_not_answer_is_a_clear_error(tmp_path, tiny, monkeypatch,
