@@ -306,6 +306,34 @@ def test_an_output_folder_that_cannot_be_written_is_refused(tmp_path, tiny, caps
     assert "cannot write there" in capsys.readouterr().err
 
 
+def test_a_summary_that_cannot_be_written_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    def made(call, data, task):
+        return batch.Outcome(task.service, "ok", 0.1, str(Path(call.out) / task.folder))
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(batch, "run_task", made)
+    monkeypatch.setattr(batch, "write_text_atomic", full)
+    out = tmp_path / "reports"
+    assert batch_cli(write_csvs(tmp_path / "data"), out) == 1
+    err = capsys.readouterr().err
+    assert f"the reports are in {out}, but the batch summary could not be written there" in err
+    assert "No space left on device" in err and "Traceback" not in err
+
+
+def test_services_whose_folders_would_clash_are_refused_before_any_run(tmp_path, tiny, capsys):
+    tiny()
+    services = services_csv(2) + "S 001,Ash,England,supported_living,Ash\n"
+    services += "S-001,Birch,England,supported_living,Birch\n"
+    dataset = write_csvs(tmp_path / "data", services=services)
+    assert batch_cli(dataset, tmp_path / "reports") == 1
+    assert "services 'S 001' and 'S-001' would write into the same report folder" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "reports").exists()
+
+
 def test_the_dask_executor_runs_the_batch_on_a_local_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
     import dask
@@ -365,6 +393,7 @@ def test_a_dask_scheduler_that_does_not_answer_is_a_clear_error(tmp_path, tiny, 
         (["--jobs", "2"], "--jobs, --executor and --resume go with --per-service"),
         (["--per-service", "--executor", "dask"], "--executor dask needs --scheduler ADDRESS"),
         (["--per-service", "--scheduler", "tcp://h:1"], "--scheduler goes with --executor dask"),
+        (["--per-service", "--jobs", "0"], "--jobs 0: at least 1 report at a time"),
     ],
 )
 def test_batch_options_that_do_not_fit_are_refused(tmp_path, options, message, capsys):

@@ -130,6 +130,8 @@ def run_batch(
         raise ReportError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
     if executor == "local" and scheduler:
         raise ReportError("--scheduler goes with --executor dask")
+    if jobs is not None and jobs < 1:
+        raise ReportError(f"--jobs {jobs}: at least 1 report at a time")
     calendar = parameters.get("calendar_quarters", False) is True
     data = load_dataset(dataset, today=today, calendar_quarters=calendar)
     tasks = plan(data, kind_name, today=today, **parameters)
@@ -156,8 +158,7 @@ def run_batch(
         report.close()
         outcomes = _in_order(tasks, {**done, **finished}, root)
         paths = _write_summary(root, outcomes)
-    result = BatchResult(outcomes, *paths, time.perf_counter() - started, interrupted)
-    return result
+    return BatchResult(outcomes, *paths, time.perf_counter() - started, interrupted)
 
 
 def plan(
@@ -241,7 +242,7 @@ def _on_threads(
 ) -> dict[str, Outcome]:
     """Run the tasks ``jobs`` at a time on threads; on SIGTERM or Ctrl-C, stop every kernel,
     let each run tidy up its staging folder, and re-raise."""
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="auditlib-report")
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="auditlib-report")
     futures: dict[Future, Task] = {}
     try:
         with runner.interruptible():
@@ -367,6 +368,16 @@ def _frame(outcomes: list[Outcome]) -> pd.DataFrame:
 
 def _write_summary(root: Path, outcomes: list[Outcome]) -> tuple[Path, Path]:
     """``batch-summary.csv`` and ``.json`` beside the reports, each written atomically."""
+    try:
+        return _summary_files(root, outcomes)
+    except OSError as error:
+        raise ReportError(
+            f"the reports are in {root}, but the batch summary could not be written there "
+            f"({error.strerror or error})"
+        ) from None
+
+
+def _summary_files(root: Path, outcomes: list[Outcome]) -> tuple[Path, Path]:
     table = _frame(outcomes)
     table["seconds"] = table["seconds"].round(1)
     csv = write_text_atomic(root / f"{SUMMARY}.csv", neutralise(table).to_csv(index=False))
