@@ -9,6 +9,7 @@ real report, once, exactly as docs/scheduled-runs.md writes the cron line.
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import re
@@ -320,6 +321,26 @@ def test_a_summary_that_cannot_be_written_is_a_clear_error(tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert f"the reports are in {out}, but the batch summary could not be written there" in err
     assert "No space left on device" in err and "Traceback" not in err
+
+
+def test_a_terminal_gets_a_progress_bar_and_the_failures_as_lines(tmp_path, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    def made(call, data, task):
+        if task.service == "S-SCT":
+            return batch.Outcome(task.service, "failed", 0.1, "", "no space left")
+        return batch.Outcome(task.service, "ok", 0.1, str(Path(call.out) / task.folder))
+
+    monkeypatch.setattr(batch, "run_task", made)
+    screen = Terminal()
+    result = batch.run_batch(write_csvs(tmp_path / "data"), out=tmp_path / "reports",
+                             quarter="2026/27 Q2", as_of="2026-11-20", stream=screen)  # fmt: skip
+    shown = screen.getvalue()
+    assert "3/3" in shown and "\r" in shown, "a bar redrawn in place"
+    assert "S-SCT: failed: no space left" in shown and "S-ENG: ok" not in shown
+    assert not result.ok and result.counts["failed"] == 1
 
 
 def test_services_whose_folders_would_clash_are_refused_before_any_run(tmp_path, tiny, capsys):
