@@ -252,10 +252,10 @@ def test_faults_are_summary_lines_and_lose_nothing_already_written(tmp_path, tin
     tiny(die=("S-ENG",))  # the kernel dies mid-report
     real_write = runner.write_text_atomic
 
-    def full_disk(path, text):
+    def full_disk(path, text, **kwargs):
         if "_S-SCT_" in str(path):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        return real_write(path, text)
+        return real_write(path, text, **kwargs)
 
     monkeypatch.setattr(runner, "write_text_atomic", full_disk)
     assert batch_cli(dataset, out) == 1
@@ -311,7 +311,7 @@ def test_a_summary_that_cannot_be_written_is_a_clear_error(tmp_path, monkeypatch
     def made(call, data, task):
         return batch.Outcome(task.service, "ok", 0.1, str(Path(call.out) / task.folder))
 
-    def full(path, text):
+    def full(path, text, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
     monkeypatch.setattr(batch, "run_task", made)

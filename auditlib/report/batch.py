@@ -28,13 +28,12 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..errors import AuditlibError, ReportError
-from ..files import write_text_atomic
+from ..files import csv_text, write_text_atomic
 from ..sampling import select_services
 from ..validation import load_dataset
 from . import runner
 from .kinds import kind
 from .locking import output_lock
-from .outputs import neutralise
 
 __all__ = [
     "PROVIDER",
@@ -380,7 +379,7 @@ def _write_summary(root: Path, outcomes: list[Outcome]) -> tuple[Path, Path]:
 def _summary_files(root: Path, outcomes: list[Outcome]) -> tuple[Path, Path]:
     table = _frame(outcomes)
     table["seconds"] = table["seconds"].round(1)
-    csv = write_text_atomic(root / f"{SUMMARY}.csv", neutralise(table).to_csv(index=False))
+    csv = write_text_atomic(root / f"{SUMMARY}.csv", csv_text(table))
     counts = {s: int((table["status"] == s).sum()) for s in STATUSES}
     record = {"counts": counts, "reports": table.to_dict(orient="records")}
     return csv, write_text_atomic(root / f"{SUMMARY}.json", json.dumps(record, indent=1))
