@@ -12,25 +12,15 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .checklist import load_checklist
-from .compare import compare
 from .errors import AuditlibError, DatasetError, PeriodError, ReportError
-from .files import csv_text, refuse_non_empty, write_text_atomic
-from .grid import grid_totals, self_score_grid
-from .periods import Period, check_started, last_complete_quarter, months_of, parse_period
-from .qa import compliance, file_completeness, one_line_per_unaudited, read_sampling_record
-from .sampling import draw_sample, select_services
-from .scope import scoped_metrics
-from .stats import lqas_sentence, sample_size_for_precision, sample_size_for_rule
-from .synth import make_scale, write_dataset, write_workbook
-from .tables import screen_table
-from .trends import metric_trends, trend_charts, trend_summary
-from .validation import load_dataset, validate_dataset
-from .worksheet import ingest_worksheet, save_sample
+
+if TYPE_CHECKING:  # the heavy modules load inside the commands that need them
+    import pandas as pd
+
+    from .periods import Period
 
 __all__ = ["main"]
 
@@ -120,6 +110,8 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _emit(table: pd.DataFrame, args) -> None:
+    from .files import write_text_atomic
+
     text = _render(table, args.format, names=getattr(args, "service_names", None))
     if args.out:
         write_text_atomic(args.out, text, reads=getattr(args, "dataset", None))
@@ -129,6 +121,9 @@ def _emit(table: pd.DataFrame, args) -> None:
 
 
 def _render(table: pd.DataFrame, fmt: str, names: dict[str, str] | None = None) -> str:
+    from .files import csv_text
+    from .tables import screen_table
+
     if fmt == "json":
         return table.to_json(orient="records", date_format="iso", indent=1) + "\n"
     if fmt == "table":
@@ -137,6 +132,8 @@ def _render(table: pd.DataFrame, fmt: str, names: dict[str, str] | None = None) 
 
 
 def _load(args):
+    from .validation import load_dataset
+
     as_of = getattr(args, "as_of", None)
     _say(f"reading {args.dataset} ...")
     dataset = load_dataset(args.dataset, calendar_quarters=args.calendar_quarters)
@@ -154,6 +151,8 @@ def _quarter(label: str, args, as_of: date) -> Period:
 
     A quarter that starts after the as-of date is refused, by every command alike.
     """
+    from .periods import check_started, last_complete_quarter, parse_period
+
     if label.strip().lower() == "latest":
         return last_complete_quarter(as_of, financial=not args.calendar_quarters)
     period = parse_period(label, calendar_quarters=args.calendar_quarters)
@@ -167,6 +166,8 @@ def _quarter(label: str, args, as_of: date) -> Period:
 
 
 def _run_validate(args) -> int:
+    from .validation import validate_dataset
+
     problems = validate_dataset(args.dataset, calendar_quarters=args.calendar_quarters)
     if problems:
         raise DatasetError(
@@ -178,6 +179,10 @@ def _run_validate(args) -> int:
 
 
 def _run_metrics(args) -> int:
+    from .periods import months_of
+    from .sampling import select_services
+    from .scope import scoped_metrics
+
     dataset, as_of = _load(args)
     quarter = _quarter(args.quarter, args, as_of)
     periods = months_of(quarter) if args.by == "month" else [quarter]
@@ -188,6 +193,9 @@ def _run_metrics(args) -> int:
 
 
 def _run_synth(args) -> int:
+    from .files import refuse_non_empty
+    from .synth import make_scale, write_dataset, write_workbook
+
     if not args.force:  # before generating: refuse at once, and write nothing
         for place in filter(None, (args.out, args.workbook)):
             refuse_non_empty(place)
@@ -202,6 +210,10 @@ def _run_synth(args) -> int:
 
 
 def _run_demo(args) -> int:
+    from .periods import last_complete_quarter
+    from .synth import make_scale, write_dataset
+    from .validation import load_dataset
+
     if not (DEMO_DIR / "services.csv").exists():
         _say(f"making the demo dataset in {DEMO_DIR} ...")
         write_dataset(make_scale("demo"), DEMO_DIR)
@@ -285,6 +297,10 @@ def _services(values: Sequence[str] | None) -> list[str] | None:
 
 
 def _run_sample(args) -> int:
+    from .checklist import load_checklist
+    from .sampling import draw_sample
+    from .worksheet import save_sample
+
     checklist = load_checklist(args.checklist)
     dataset, as_of = _load(args)
     quarter = _quarter(args.quarter, args, as_of)
@@ -315,6 +331,8 @@ def _run_sample(args) -> int:
 
 
 def _run_ingest(args) -> int:
+    from .worksheet import ingest_worksheet
+
     _say(f"checking {args.worksheet} against {args.into} ...")
     result = ingest_worksheet(
         args.worksheet,
@@ -330,6 +348,9 @@ def _run_ingest(args) -> int:
 
 
 def _run_qa(args) -> int:
+    from .checklist import load_checklist
+    from .qa import compliance, file_completeness, one_line_per_unaudited, read_sampling_record
+
     checklist = load_checklist(args.checklist)
     dataset, as_of = _load(args)
     quarter = _quarter(args.quarter, args, as_of)
@@ -357,6 +378,8 @@ def _run_qa(args) -> int:
 
 
 def _run_grid(args) -> int:
+    from .grid import grid_totals, self_score_grid
+
     dataset, as_of = _load(args)
     quarter = _quarter(args.quarter, args, as_of)
     _say(f"self-score grid for {quarter}, as of {as_of:%d %b %Y}")
@@ -374,6 +397,8 @@ def _run_grid(args) -> int:
 
 
 def _run_compare(args) -> int:
+    from .compare import compare
+
     dataset, as_of = _load(args)
     before = _quarter(args.before, args, as_of)
     after = _quarter(args.after, args, as_of)
@@ -398,6 +423,8 @@ def _target(text: str) -> tuple[str, float]:
 
 
 def _run_trends(args) -> int:
+    from .trends import metric_trends, trend_charts, trend_summary
+
     dataset, as_of = _load(args)
     quarter = _quarter(args.quarter, args, as_of)
     _say(f"SPC by month: {args.months} months to the end of {quarter}, as of {as_of:%d %b %Y}")
@@ -446,6 +473,8 @@ def _share(text: str) -> float:
 
 
 def _run_sample_size(args) -> int:
+    from .stats import lqas_sentence, sample_size_for_precision, sample_size_for_rule
+
     try:
         if args.margin is not None:
             n = sample_size_for_precision(args.margin, args.p, population=args.population)
