@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .errors import AuditlibError, DatasetError, PeriodError
+from .errors import AuditlibError, DatasetError, PeriodError, ReportError
 
 if TYPE_CHECKING:  # the heavy modules load inside the commands that need them
     import pandas as pd
@@ -37,9 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuditlibError as error:
         _say(f"auditlib {args.command}: {error}")
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        _say("interrupted; nothing was written")
-        return 130
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM during a report (runner.Interrupted)
+        _say("interrupted; nothing half-written was left")
+        return 128 + getattr(stop, "signum", 2)
 
 
 def _say(message: str) -> None:
@@ -248,8 +248,9 @@ def _run_demo(args) -> int:
 
 
 def _run_report(args) -> int:
-    return _report(
-        args.dataset, args.out, pdf=not args.no_pdf, quarter=args.quarter,
+    report = _batch if args.per_service else _report
+    return report(
+        args.dataset, args.out, pdf=not args.no_pdf, batch=args, quarter=args.quarter,
         baseline=args.baseline or "", services=_services(args.services) or "",
         as_of=args.as_of.isoformat() if args.as_of else "", audience=args.audience,
         calendar_quarters=args.calendar_quarters, sample_record=str(args.sample_record or ""),
@@ -291,16 +292,59 @@ def _families_command(commands) -> None:
     families.set_defaults(run=_run_families)
 
 
-def _report(dataset, out, *, pdf: bool, cache: Path | bool = True, **parameters) -> int:
-    from .report.runner import run_report  # papermill and nbconvert only when a report runs
+def _report(dataset, out, *, pdf: bool, cache: Path | bool = True, batch=None, **parameters) -> int:
+    from .report.runner import interruptible, run_report  # papermill only when a report runs
 
+    if batch is not None and (batch.jobs or batch.resume or batch.executor != "local"):
+        raise ReportError("--jobs, --executor and --resume go with --per-service")
     _say(f"reading {dataset} ...")
-    result = run_report(dataset, out=out, pdf=pdf, cache=cache, progress=_say, **parameters)
+    with interruptible():
+        result = run_report(dataset, out=out, pdf=pdf, cache=cache, progress=_say, **parameters)
     _say(f"report written to {result.folder} in {result.seconds:.1f} s")
     if pdf and result.pdf_note:
         _say(f"no PDF: {result.pdf_note}")
     print(result.html)
     return EXIT_OK
+
+
+def _batch(dataset, out, *, pdf: bool, batch, kind_name: str = "report", **parameters) -> int:
+    """--per-service: the provider's report and each service's, then the summary table."""
+    from .report.batch import run_batch, summary_lines
+    from .report.runner import Interrupted
+
+    _say(f"reading {dataset} ...")
+    result = run_batch(
+        dataset, kind_name=kind_name, out=out, pdf=pdf, jobs=batch.jobs, executor=batch.executor,
+        scheduler=batch.scheduler, resume=batch.resume, **parameters,
+    )  # fmt: skip
+    for line in summary_lines(result):
+        print(line)
+    _say(f"summary written to {result.summary_csv} and {result.summary_json}")
+    if result.interrupted:
+        raise Interrupted(result.interrupted)
+    return EXIT_OK if result.ok else EXIT_BAD_INPUT
+
+
+def _batch_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--per-service", action="store_true",
+        help="one report per service plus the provider's, in parallel; a summary table at the "
+        "end (also batch-summary.csv/.json under --out); exit 1 if any report failed",
+    )  # fmt: skip
+    parser.add_argument(
+        "--jobs", type=int, metavar="N", help="reports at once (default: the machine's cores)"
+    )
+    parser.add_argument(
+        "--executor", choices=("local", "dask"), default="local",
+        help="local (default: this machine) or dask (an existing cluster, see --scheduler)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", help="the Dask scheduler, tcp://host:port"
+    )
+    parser.add_argument(
+        "--resume", action="store_true",
+        help="keep reports already made from the same dataset and parameters; redo the rest",
+    )  # fmt: skip
 
 
 def _services(values: Sequence[str] | None) -> list[str] | None:
@@ -630,6 +674,7 @@ def _parser() -> argparse.ArgumentParser:
         "--sample-record", type=Path, help="the sampling record (JSON) of the quarter's QA sample"
     )
     _report_outputs(report)
+    _batch_options(report)
     report.set_defaults(run=_run_report)
     _families_command(commands)
     _dashboard_parser(commands)

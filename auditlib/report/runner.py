@@ -8,6 +8,11 @@ place. A failed or interrupted run leaves the previous report exactly as it
 was and never a folder that looks complete but is not; when a cell fails, the
 partial notebook is kept next to the report (``<name>.failed.ipynb``) and the
 error names the failing section and its own message.
+
+A run is also safe to stop: :func:`interruptible` turns SIGTERM (as well as
+Ctrl-C) into :class:`Interrupted`, and every kernel a run started is killed
+on the way out (:func:`stop_kernels` does it for all of them at once, for a
+batch), so a stopped run leaves no kernel behind and no half-written folder.
 """
 
 from __future__ import annotations
@@ -16,26 +21,73 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from ..dataset import Dataset
 from ..errors import ReportError
 from ..files import process_alive, write_text_atomic
 from ..snapshot import kernel_cache, open_dataset
 from .export import html_to_pdf, notebook_to_html
 from .kinds import RunParams, kind
+from .locking import output_lock
 
-__all__ = ["KERNEL", "RunResult", "notebook_path", "run_report"]
+__all__ = [
+    "KERNEL",
+    "NO_PDF_ASKED",
+    "Interrupted",
+    "RunResult",
+    "interruptible",
+    "notebook_path",
+    "run_report",
+    "stop_kernels",
+]
 
 KERNEL = "python3"
 """The Jupyter kernel the notebooks run on (ipykernel's, installed with the package)."""
 _STAGING = ".partial-"
+NO_PDF_ASKED = "no PDF was asked for (--no-pdf)"
+_LIVE: set = set()  # kernel managers this process started whose run has not ended
+_LIVE_LOCK = threading.Lock()
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived: the run stops and tidies up; exit with 128 + ``signum``."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Within this block SIGTERM, like Ctrl-C, raises :class:`Interrupted` (once: a second
+    signal while tidying up is ignored), so cleanup runs instead of the process dying."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+
+    def handler(signum, frame):
+        if not arrived:
+            arrived.append(signum)
+            raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
 
 
 @dataclass(frozen=True)
@@ -70,6 +122,8 @@ def run_report(
     today: date | None = None,
     progress: Callable[[str], None] = lambda message: None,
     cache: str | Path | bool = True,
+    data: Dataset | None = None,
+    lock: bool = True,
     **parameters: Any,
 ) -> RunResult:
     """Run one report of ``kind_name`` for ``dataset`` into a folder under ``out``.
@@ -78,22 +132,42 @@ def run_report(
     baseline, services, as_of, audience, calendar_quarters, sample_record),
     checked here first; the folder is named by the checked parameters
     (quarter, scope and audience for the quarterly report). ``cache`` is the
-    snapshot cache, as for :func:`auditlib.snapshot.open_dataset`.
+    snapshot cache, as for :func:`auditlib.snapshot.open_dataset`. ``data`` is
+    the dataset already loaded and validated (a batch loads it once for all its
+    reports); ``lock=False`` is for a caller that holds the output lock itself.
     """
     started = time.perf_counter()
-    began = datetime.now(UTC)
     chosen = kind(kind_name)
-    calendar = parameters.get("calendar_quarters", False) is True
-    data = open_dataset(
-        dataset, cache=cache, today=today, calendar_quarters=calendar, progress=progress
-    )
+    if data is None:
+        calendar = parameters.get("calendar_quarters", False) is True
+        data = open_dataset(
+            dataset, cache=cache, today=today, calendar_quarters=calendar, progress=progress
+        )
     params = chosen.read_params(data, today=today, **parameters)
     root = _output_root(out, dataset)
     source = notebook_path(chosen.notebook)
     _check_kernel()
+    with output_lock(root) if lock else nullcontext(root):
+        if lock:  # the lock's holder tidies after killed runs (a batch does it once)
+            _clear_stale(root)
+        note = _run(chosen, data, params, root, source, pdf, progress, cache)
+    final = root / params.folder_name
+    return RunResult(
+        folder=final,
+        html=final / "report.html",
+        pdf=None if note else final / "report.pdf",
+        pdf_note=note,
+        manifest=final / "manifest.json",
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _run(chosen, data: Dataset, params: RunParams, root: Path, source: Path, pdf: bool,
+         progress: Callable[[str], None], cache: str | Path | bool) -> str | None:  # fmt: skip
+    """Execute, export and publish one report folder; returns why there is no PDF, if not."""
+    began = datetime.now(UTC)
     final = root / params.folder_name
     staging = root / f"{_STAGING}{params.folder_name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    _clear_stale(root)
     try:
         staging.mkdir()
         progress(f"running {source.name} for {params.label} ...")
@@ -107,14 +181,7 @@ def run_report(
         _publish(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return RunResult(
-        folder=final,
-        html=final / "report.html",
-        pdf=None if note else final / "report.pdf",
-        pdf_note=note,
-        manifest=final / "manifest.json",
-        seconds=time.perf_counter() - started,
-    )
+    return note
 
 
 def _output_root(out: str | Path, dataset: str | Path) -> Path:
@@ -174,11 +241,12 @@ def _execute(source: Path, staging: Path, params: RunParams, root: Path, name: s
     executed = staging / "report.ipynb"
     values = {**params.notebook_values(), "tables_dir": str(staging.resolve())}
     sockets = Path(tempfile.mkdtemp(prefix="auditlib-kernel-"))
+    manager = _kernel_manager(sockets)
     try:
         papermill.execute_notebook(
             str(source), str(executed), parameters=values, kernel_name=KERNEL,
             cwd=str(source.parent), progress_bar=False, log_output=False,
-            kernel_manager_class=_kernel_manager(sockets),
+            kernel_manager_class=manager,
         )  # fmt: skip
     except PapermillExecutionError as error:
         kept = root / f"{name}.failed.ipynb"
@@ -193,8 +261,39 @@ def _execute(source: Path, staging: Path, params: RunParams, root: Path, name: s
     except (RuntimeError, OSError) as error:  # the kernel died or could not start
         raise ReportError(f"the notebook could not run: {error}") from None
     finally:
+        for started in manager.started:  # none is left running, whatever happened
+            _kill(started)
         shutil.rmtree(sockets, ignore_errors=True)
     return executed
+
+
+def stop_kernels() -> int:
+    """Kill every kernel this process's runs started that still runs; returns how many.
+
+    A batch calls it when it is interrupted: each run's papermill then sees its
+    kernel die and tidies its staging folder away.
+    """
+    with _LIVE_LOCK:
+        managers = list(_LIVE)
+    return sum(_kill(manager, forget=False) for manager in managers)
+
+
+def _kill(manager, *, forget: bool = True) -> bool:
+    """Kill ``manager``'s kernel and its process group (the kernel leads its own session)."""
+    if forget:
+        with _LIVE_LOCK:
+            _LIVE.discard(manager)
+    process = getattr(getattr(manager, "provisioner", None), "process", None)
+    if process is None or process.poll() is not None:
+        return False
+    try:
+        if os.name == "nt":
+            process.kill()
+        else:
+            os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def _kernel_manager(sockets: Path) -> type:
@@ -202,16 +301,23 @@ def _kernel_manager(sockets: Path) -> type:
 
     Kernels on TCP pick free ports and can race for the same one when many
     start at once (papermill issue 511); sockets in a folder of the run's own
-    cannot collide. Windows has no such sockets, so it keeps TCP.
+    cannot collide. Windows has no such sockets, so it keeps TCP. Every
+    manager is recorded (``started``, and the process-wide live set) so the
+    run can kill its kernel whatever way it ends.
     """
     from jupyter_client.manager import AsyncKernelManager
 
-    if os.name == "nt":
-        return AsyncKernelManager
-
     class IpcKernelManager(AsyncKernelManager):
+        started: ClassVar[list] = []  # this run's own (the class is made anew per run)
+
         def __init__(self, **kwargs):
-            super().__init__(transport="ipc", ip=str(sockets / "kernel"), **kwargs)
+            if os.name == "nt":
+                super().__init__(**kwargs)
+            else:
+                super().__init__(transport="ipc", ip=str(sockets / "kernel"), **kwargs)
+            self.started.append(self)
+            with _LIVE_LOCK:
+                _LIVE.add(self)
 
     return IpcKernelManager
 
@@ -233,7 +339,7 @@ def _failed_section(notebook: Path, cell_index: int) -> str:
 
 def _pdf(html: Path, target: Path, wanted: bool, progress: Callable[[str], None]) -> str | None:
     if not wanted:
-        return "no PDF was asked for (--no-pdf)"
+        return NO_PDF_ASKED
     progress("printing the PDF ...")
     return html_to_pdf(html, target)
 

@@ -1,0 +1,444 @@
+"""Batch runs: one report per service plus the provider's, unattended, in parallel.
+
+A batch loads and validates the dataset once, checks every report's
+parameters before any kernel starts, takes the output lock for the whole
+batch, and then hands each report to :func:`~auditlib.report.runner.run_report`
+with the loaded dataset: on this machine through a thread pool (each report's
+work is done in its own kernel process, so threads only wait; see
+docs/scheduled-runs.md for the measurement), or on an existing Dask cluster.
+One failing report never stops the others. At the end a summary (service,
+status, seconds, output folder, the error's first line) is printed and
+written beside the reports as ``batch-summary.csv`` and ``batch-summary.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+
+from ..dataset import Dataset
+from ..errors import AuditlibError, ReportError
+from ..files import csv_text, write_text_atomic
+from ..sampling import select_services
+from ..snapshot import open_dataset
+from . import runner
+from .kinds import kind
+from .locking import output_lock
+
+__all__ = [
+    "PROVIDER",
+    "BatchResult",
+    "Context",
+    "Outcome",
+    "Task",
+    "plan",
+    "run_batch",
+    "run_task",
+    "summary_lines",
+]
+
+PROVIDER = "(provider)"
+"""The summary's name for the provider-level report (every service together)."""
+SUMMARY = "batch-summary"
+STATUSES = ("ok", "skipped", "failed", "interrupted")
+DASK_TIMEOUT = "10s"  # how long to wait for a Dask scheduler to answer
+
+
+@dataclass(frozen=True)
+class Task:
+    """One report of a batch: whose it is, its parameters and the folder it goes into."""
+
+    service: str
+    parameters: dict[str, Any]
+    folder: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one report of a batch ended; ``error`` is the first line of what went wrong."""
+
+    service: str
+    status: str
+    seconds: float
+    output: str
+    error: str = ""
+
+
+@dataclass
+class BatchResult:
+    """Every report's outcome, in the batch's order, and where the summary was written."""
+
+    outcomes: list[Outcome]
+    summary_csv: Path
+    summary_json: Path
+    seconds: float
+    interrupted: int = 0  # the signal that stopped the batch, if one did
+    counts: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.counts = {s: sum(o.status == s for o in self.outcomes) for s in STATUSES}
+
+    @property
+    def ok(self) -> bool:
+        """Whether every report is in place (made now, or kept by --resume)."""
+        return not self.interrupted and all(o.status in ("ok", "skipped") for o in self.outcomes)
+
+    def table(self) -> pd.DataFrame:
+        return _frame(self.outcomes)
+
+
+def run_batch(
+    dataset: str | Path,
+    *,
+    kind_name: str = "report",
+    out: str | Path = "reports",
+    pdf: bool = True,
+    today: date | None = None,
+    jobs: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    resume: bool = False,
+    stream: TextIO | None = None,
+    cache: str | Path | bool = True,
+    **parameters: Any,
+) -> BatchResult:
+    """Run ``kind_name``'s report for the provider and for each service into ``out``.
+
+    ``parameters`` are the kind's, as for :func:`run_report`; ``services``
+    chooses which services get a report of their own (default all; the
+    provider's report always covers every service). ``resume`` keeps a report
+    whose folder already has a manifest for the same dataset and parameters.
+    ``executor`` is ``local`` (``jobs`` at once, default the machine's cores)
+    or ``dask`` (the cluster at ``scheduler`` runs them). ``cache`` is the
+    snapshot cache, as for :func:`auditlib.snapshot.open_dataset`.
+    """
+    started = time.perf_counter()
+    stream = stream or sys.stderr
+    chosen = kind(kind_name)
+    if executor not in ("local", "dask"):
+        raise ReportError(f"--executor {executor!r}: expected local or dask")
+    if executor == "dask" and not scheduler:
+        raise ReportError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+    if executor == "local" and scheduler:
+        raise ReportError("--scheduler goes with --executor dask")
+    if jobs is not None and jobs < 1:
+        raise ReportError(f"--jobs {jobs}: at least 1 report at a time")
+    calendar = parameters.get("calendar_quarters", False) is True
+    data = open_dataset(dataset, cache=cache, today=today, calendar_quarters=calendar)
+    tasks = plan(data, kind_name, today=today, **parameters)
+    root = runner._output_root(out, dataset)
+    if executor == "local":
+        runner._check_kernel()
+    with output_lock(root):
+        runner._clear_stale(root)
+        done = _kept(tasks, root, data, chosen, today, pdf) if resume else {}
+        todo = [t for t in tasks if t.service not in done]
+        call = Context(str(dataset), str(out), pdf, today, kind_name)
+        report = _Progress(len(tasks), stream)
+        for outcome in done.values():
+            report(outcome)
+        interrupted = 0
+        try:
+            if executor == "dask":
+                finished = _on_dask(scheduler, call, data, todo, report)
+            else:
+                finished = _on_threads(call, data, todo, report, jobs or os.cpu_count() or 1)
+        except runner.Interrupted as stop:
+            interrupted = stop.signum
+            finished = report.finished
+        report.close()
+        outcomes = _in_order(tasks, {**done, **finished}, root)
+        paths = _write_summary(root, outcomes)
+    return BatchResult(outcomes, *paths, time.perf_counter() - started, interrupted)
+
+
+def plan(
+    data: Dataset, kind_name: str, *, today: date | None = None, **parameters: Any
+) -> list[Task]:
+    """The provider's report and one per service, each checked before any kernel starts."""
+    chosen = kind(kind_name)
+    given = parameters.pop("services", None) or None
+    if isinstance(given, str):
+        given = [s for s in given.split(",") if s.strip()] or None
+    services = select_services(data, given)
+    tasks = []
+    for service, scope in [(PROVIDER, ""), *((s, s) for s in services)]:
+        values = {**parameters, "services": scope}
+        params = chosen.read_params(data, today=today, **values)
+        tasks.append(Task(service, values, params.folder_name))
+    folders: dict[str, list[str]] = {}
+    for task in tasks:
+        folders.setdefault(task.folder, []).append(task.service)
+    clashes = [names for names in folders.values() if len(names) > 1]
+    if clashes:
+        shown = "; ".join(" and ".join(repr(n) for n in names) for names in clashes)
+        raise ReportError(
+            f"services {shown} would write into the same report folder (their ids differ only "
+            "in punctuation): give them ids that differ in letters or digits"
+        )
+    return tasks
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every task of the batch shares: sent with each task to a thread or a Dask worker."""
+
+    dataset: str
+    out: str
+    pdf: bool
+    today: date | None
+    kind_name: str
+
+
+def run_task(call: Context, data: Dataset, task: Task) -> Outcome:
+    """Run one report of the batch; any failure becomes an outcome, never an exception."""
+    started = time.perf_counter()
+    try:
+        result = runner.run_report(
+            call.dataset,
+            kind_name=call.kind_name,
+            out=call.out,
+            pdf=call.pdf,
+            today=call.today,
+            data=data,
+            lock=False,
+            **task.parameters,
+        )
+    except Exception as error:  # one failing report never stops the batch
+        return Outcome(
+            task.service,
+            "failed",
+            time.perf_counter() - started,
+            str(Path(call.out) / task.folder),
+            _first_line(error),
+        )
+    return Outcome(task.service, "ok", result.seconds, str(result.folder))
+
+
+def _first_line(error: BaseException) -> str:
+    """The error's first line, with the kind of error where the message alone is not clear."""
+    if isinstance(error, OSError) and error.strerror:
+        where = f" ({error.filename})" if error.filename else ""
+        text = f"cannot write the report: {error.strerror}{where}"
+    elif isinstance(error, AuditlibError):
+        text = str(error)
+    else:
+        text = f"{type(error).__name__}: {error}"
+    lines = text.strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _on_threads(
+    call: Context, data: Dataset, tasks: list[Task], report: _Progress, jobs: int
+) -> dict[str, Outcome]:
+    """Run the tasks ``jobs`` at a time on threads; on SIGTERM or Ctrl-C, stop every kernel,
+    let each run tidy up its staging folder, and re-raise."""
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="auditlib-report")
+    futures: dict[Future, Task] = {}
+    try:
+        with runner.interruptible():
+            futures = {pool.submit(run_task, call, data, task): task for task in tasks}
+            for future in as_completed(futures):
+                report(future.result())
+    except runner.Interrupted:
+        report.say("interrupted: stopping the running kernels ...")
+        pool.shutdown(wait=False, cancel_futures=True)
+        runner.stop_kernels()
+        pool.shutdown(wait=True)
+        for future in futures:
+            if future.done() and not future.cancelled():
+                report.late(future.result())
+        raise
+    finally:
+        pool.shutdown(wait=True)
+    return report.finished
+
+
+def _on_dask(
+    scheduler: str, call: Context, data: Dataset, tasks: list[Task], report: _Progress
+) -> dict[str, Outcome]:
+    """Send the same tasks to the Dask cluster at ``scheduler``; the dataset goes once to each
+    worker. A task whose worker died (Dask retries it elsewhere first) is a failed outcome."""
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise ReportError(
+            "--executor dask needs the distributed package: pip install 'auditlib[dask]'"
+        ) from None
+    try:
+        client = Client(scheduler, timeout=DASK_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise ReportError(f"the Dask scheduler at {scheduler} does not answer: {error}") from None
+    futures: list = []
+    try:
+        with runner.interruptible():
+            shared = client.scatter(data, broadcast=True)
+            futures = [
+                client.submit(
+                    run_task,
+                    call,
+                    shared,
+                    task,
+                    pure=False,
+                    key=f"auditlib-{task.service}-{os.urandom(4).hex()}",
+                )
+                for task in tasks
+            ]
+            by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+            for future in dask_completed(futures):
+                report(_dask_outcome(future, by_key[future.key], call))
+    except runner.Interrupted:
+        report.say("interrupted: cancelling the tasks not yet finished on the cluster ...")
+        client.cancel(futures)
+        raise
+    finally:
+        client.close()
+    return report.finished
+
+
+def _dask_outcome(future, task: Task, call: Context) -> Outcome:
+    try:
+        return future.result()
+    except Exception as error:  # the worker died, or the task could not reach one
+        return Outcome(
+            task.service,
+            "failed",
+            0.0,
+            str(Path(call.out) / task.folder),
+            f"the Dask worker running it failed: {_first_line(error)}",
+        )
+
+
+def _kept(tasks: list[Task], root: Path, data: Dataset, chosen, today, pdf: bool) -> dict:
+    """--resume: the reports already in place for the same dataset, parameters and PDF choice."""
+    fingerprint = data.fingerprint()
+    kept = {}
+    for task in tasks:
+        folder = root / task.folder
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            same = (
+                manifest["what"] == chosen.what
+                and manifest["dataset"]["fingerprint_sha256"] == fingerprint
+                and manifest["parameters"] == _plain(chosen, data, today, task)
+                and (manifest["pdf"]["why_not"] != runner.NO_PDF_ASKED) == pdf
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if same:
+            why = "kept: same dataset and parameters (--resume)"
+            kept[task.service] = Outcome(task.service, "skipped", 0.0, str(folder), why)
+    return kept
+
+
+def _plain(chosen, data: Dataset, today: date | None, task: Task) -> Any:
+    """The task's checked parameters exactly as a manifest records them (through JSON)."""
+    params = chosen.read_params(data, today=today, **task.parameters)
+    return json.loads(json.dumps(params.as_plain(), default=str))
+
+
+def _in_order(tasks: list[Task], outcomes: dict[str, Outcome], root: Path) -> list[Outcome]:
+    """One outcome per task in the batch's order; a task that never ended was interrupted."""
+    return [
+        outcomes.get(t.service)
+        or Outcome(
+            t.service,
+            "interrupted",
+            0.0,
+            str(root / t.folder),
+            "the batch was stopped before this report was finished",
+        )
+        for t in tasks
+    ]
+
+
+def _frame(outcomes: list[Outcome]) -> pd.DataFrame:
+    return pd.DataFrame([asdict(o) for o in outcomes], columns=list(Outcome.__annotations__))
+
+
+def _write_summary(root: Path, outcomes: list[Outcome]) -> tuple[Path, Path]:
+    """``batch-summary.csv`` and ``.json`` beside the reports, each written atomically."""
+    try:
+        return _summary_files(root, outcomes)
+    except OSError as error:
+        raise ReportError(
+            f"the reports are in {root}, but the batch summary could not be written there "
+            f"({error.strerror or error})"
+        ) from None
+
+
+def _summary_files(root: Path, outcomes: list[Outcome]) -> tuple[Path, Path]:
+    table = _frame(outcomes)
+    table["seconds"] = table["seconds"].round(1)
+    csv = write_text_atomic(root / f"{SUMMARY}.csv", csv_text(table))
+    counts = {s: int((table["status"] == s).sum()) for s in STATUSES}
+    record = {"counts": counts, "reports": table.to_dict(orient="records")}
+    return csv, write_text_atomic(root / f"{SUMMARY}.json", json.dumps(record, indent=1))
+
+
+class _Progress:
+    """A progress bar on a terminal, plain log lines otherwise (cron, CI, orchestrators)."""
+
+    def __init__(self, total: int, stream: TextIO):
+        self.total, self.stream, self.finished = total, stream, {}
+        self.bar = None
+        if stream.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, file=stream, unit="report", dynamic_ncols=True)
+
+    def __call__(self, outcome: Outcome) -> None:
+        self.finished[outcome.service] = outcome
+        done = f"[{len(self.finished)}/{self.total}] {outcome.service}: {outcome.status}"
+        if outcome.status == "ok":
+            line = f"{done} in {outcome.seconds:.1f} s -> {outcome.output}"
+        else:
+            line = f"{done}: {outcome.error}"
+        if self.bar is None:
+            self.say(line)
+            return
+        if outcome.status != "ok":
+            self.bar.write(line, file=self.stream)
+        self.bar.update(1)
+
+    def late(self, outcome: Outcome) -> None:
+        """A report that ended while the batch was being stopped."""
+        if outcome.service not in self.finished:
+            if outcome.status == "failed":
+                outcome = Outcome(
+                    outcome.service,
+                    "interrupted",
+                    outcome.seconds,
+                    outcome.output,
+                    "stopped with the batch",
+                )
+            self(outcome)
+
+    def say(self, line: str) -> None:
+        if self.bar is None:
+            print(line, file=self.stream, flush=True)
+        else:
+            self.bar.write(line, file=self.stream)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def summary_lines(result: BatchResult) -> Iterable[str]:
+    """The summary table as aligned lines, then one line of counts."""
+    table = result.table().assign(seconds=lambda t: t["seconds"].map("{:.1f}".format))
+    yield from table.to_string(index=False).splitlines()
+    counts = ", ".join(f"{n} {s}" for s, n in result.counts.items() if n)
+    yield f"{len(result.outcomes)} reports in {result.seconds:.0f} s: {counts}"

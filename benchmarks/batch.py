@@ -1,0 +1,119 @@
+"""Benchmark: per-service batch reports, --jobs 2 against --jobs 1, and threads against processes.
+
+    python benchmarks/batch.py [--reports 20] [--pools]
+
+A synthetic provider with ``--reports`` services is generated first (a
+smaller scale than the national dataset: the ratio is about running reports
+side by side, and each service's report costs about the same at any scale).
+Each batch is the real command, ``auditlib report DATA --per-service
+--no-pdf``, so it makes ``--reports`` per-service reports plus the
+provider's. A single report is run first so every measured batch is warm.
+Times are printed against the floor of papermill running an empty notebook,
+measured in the same run, with the machine's load (it is shared, and absolute
+times vary two-fold). The target (issue 10): --jobs 2 at least 1.6x faster.
+
+``--pools`` also runs the same tasks two at a time in this process, through
+a thread pool (what the batch uses) and through a process pool, to show which
+is faster here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+from auditlib.report import batch
+from auditlib.synth import make_dataset, write_dataset
+from auditlib.validation import load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+PERIOD = ["--quarter", "2026/27 Q2", "--as-of", "2026-11-20"]
+
+
+def _load() -> str:
+    one, _, _ = os.getloadavg()
+    return f"load average {one:.2f} on {os.cpu_count()} cores"
+
+
+def _timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def _floor(folder: Path, runs: int = 3) -> float:
+    """Median seconds for papermill to run an empty notebook (a kernel start and stop)."""
+    book = nbformat.v4.new_notebook()
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                   "language": "python"}  # fmt: skip
+    book.cells = [nbformat.v4.new_code_cell("")]
+    nbformat.write(book, str(folder / "empty.ipynb"))
+    command = [sys.executable, "-m", "papermill", "--no-progress-bar",
+               str(folder / "empty.ipynb"), str(folder / "empty-out.ipynb")]  # fmt: skip
+    return statistics.median(_timed(command) for _ in range(runs))
+
+
+def _batch(data: Path, out: Path, jobs: int) -> float:
+    command = [sys.executable, "-m", "auditlib", "report", str(data), *PERIOD, "--per-service",
+               "--no-pdf", "--jobs", str(jobs), "--out", str(out)]  # fmt: skip
+    return _timed(command)
+
+
+def _pooled(pool: Executor, data: Path, out: Path) -> tuple[float, int]:
+    """Seconds for the batch's own tasks on ``pool``, and how many failed."""
+    loaded = load_dataset(data)
+    tasks = batch.plan(loaded, "report", quarter=PERIOD[1], as_of=PERIOD[3])
+    context = batch.Context(str(data), str(out), False, None, "report")
+    start = time.perf_counter()
+    with pool:
+        outcomes = list(pool.map(batch.run_task, [context] * len(tasks), [loaded] * len(tasks),
+                                 tasks))  # fmt: skip
+    return time.perf_counter() - start, sum(o.status != "ok" for o in outcomes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=20, help="per-service reports (20)")
+    parser.add_argument("--pools", action="store_true", help="also threads against processes")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="auditlib-batch-bench-") as tmp:
+        tmp = Path(tmp)
+        data = tmp / "provider"
+        people = max(8 * args.reports, 40)
+        write_dataset(make_dataset(n_services=args.reports, n_people=people, n_quarters=8), data)
+        n = args.reports + 1
+        print(f"batch benchmark: {args.reports} services, {n} reports a batch, no PDF "
+              f"({_load()} at the start)")  # fmt: skip
+        _timed([sys.executable, "-m", "auditlib", "report", str(data), *PERIOD, "--no-pdf",
+                "--services", "S-001", "--out", str(tmp / "warm")])  # fmt: skip
+        floor = _floor(tmp)
+        print(f"  floor (papermill, empty notebook)   {floor:7.2f} s   ({_load()})")
+        times = {}
+        for jobs in (1, 2):
+            times[jobs] = _batch(data, tmp / f"jobs{jobs}", jobs)
+            each = times[jobs] / n
+            print(f"  --jobs {jobs}: {times[jobs]:7.1f} s, {each:5.1f} s per report, "
+                  f"{each / floor:4.1f}x the floor per report   ({_load()})")  # fmt: skip
+        ratio = times[1] / times[2]
+        verdict = "meets" if ratio >= 1.6 else "misses"
+        print(f"  --jobs 2 is {ratio:.2f}x faster than --jobs 1 ({verdict} the 1.6x target)")
+        if args.pools:
+            for name, pool in (("threads", ThreadPoolExecutor(2)),
+                               ("processes", ProcessPoolExecutor(2))):  # fmt: skip
+                seconds, failed = _pooled(pool, data, tmp / name)
+                print(f"  two at a time on {name:<9}: {seconds:7.1f} s, {failed} failed   "
+                      f"({_load()})")  # fmt: skip
+        print(f"({_load()} at the end)")
+
+
+if __name__ == "__main__":
+    main()
