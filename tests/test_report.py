@@ -329,3 +329,19 @@ def test_notebook_parameters_of_the_wrong_kind_get_a_clear_message(parameters, m
     data = load_dataset(DEMO)
     with pytest.raises(ReportError, match=re.escape(message)):
         read_params(data, **parameters)
+
+
+def test_a_sampling_record_of_another_quarter_or_none_at_all_is_refused(tmp_path):
+    from auditlib.errors import ReportError
+    from auditlib.report import read_params
+
+    data = load_dataset(DEMO)
+    record = tmp_path / "sampling-record.json"
+    record.write_text(
+        json.dumps({"what": "auditlib ten-file QA sampling record", "quarter": "2026/27 Q1"})
+    )
+    with pytest.raises(ReportError, match=r"is for 2026/27 Q1, not the report's quarter"):
+        read_params(data, quarter=QUARTER, as_of=AS_OF, sample_record=str(record))
+    record.write_text("{ not json")
+    with pytest.raises(ReportError, match="not a sampling record"):
+        read_params(data, quarter=QUARTER, as_of=AS_OF, sample_record=str(record))

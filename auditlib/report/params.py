@@ -11,7 +11,6 @@ is refused before a notebook runs.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -229,21 +228,18 @@ def _services(value: Any, data: Dataset) -> tuple[str, ...] | None:
 
 
 def _sample_record(value: Any, quarter: Period) -> tuple[dict | None, str | None]:
+    from ..qa import read_sampling_record
+
     text = _text(value, "sample_record")
     if not text:
         return None, None
-    path = Path(text)
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ReportError(f"sample_record {path}: cannot be read ({error.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ReportError(f"sample_record {path}: not a sampling record (JSON)") from None
-    if not isinstance(record, dict) or "seed" not in record or "quarter" not in record:
-        raise ReportError(f"sample_record {path}: not an auditlib sampling record")
-    if record["quarter"] != quarter.label:
+        record = read_sampling_record(text)
+    except AuditlibError as error:
+        raise ReportError(f"sample_record {error}") from None
+    if record.get("quarter") != quarter.label:
         raise ReportError(
-            f"sample_record {path} is for {record['quarter']}, not the report's quarter "
+            f"sample_record {text} is for {record.get('quarter')}, not the report's quarter "
             f"{quarter.label}"
         )
-    return record, str(path)
+    return record, text
