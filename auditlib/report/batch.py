@@ -264,6 +264,20 @@ def _on_threads(
     return report.finished
 
 
+def run_task_alone(call: Context, data: Dataset, task: Task) -> Outcome:
+    """:func:`run_task` in a thread of its own, for a Dask worker.
+
+    A worker's task thread can carry asyncio state of the worker's own; the
+    notebook client's event loop must not meet it (seen as "... is bound to a
+    different event loop" on a worker's first task), so each report starts
+    from a fresh thread.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="auditlib-report") as pool:
+        return pool.submit(run_task, call, data, task).result()
+
+
 def _on_dask(
     scheduler: str, call: Context, data: Dataset, tasks: list[Task], report: _Progress
 ) -> dict[str, Outcome]:
@@ -286,7 +300,7 @@ def _on_dask(
             shared = client.scatter(data, broadcast=True)
             futures = [
                 client.submit(
-                    run_task,
+                    run_task_alone,
                     call,
                     shared,
                     task,
