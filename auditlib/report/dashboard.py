@@ -36,7 +36,6 @@ from ..periods import Period, parse_period, period_containing
 from ..scope import restrict, scoped_metrics
 from ..spc import MIN_POINTS
 from ..trends import metric_trends
-from ..validation import load_dataset
 from . import governance
 from .blocks import Figure, Heading, Section, Table, Text
 from .board import NO_TARGET, TOO_FEW, board_summary, variation_icon
@@ -247,10 +246,9 @@ class _Inputs(Inputs):
 
 def open_dashboard(dataset: Any, *, today: date | None = None, **parameters: Any) -> Report:
     """Load ``dataset``, check the parameters (as papermill passes them), build the dashboard."""
-    if not isinstance(dataset, str) or not dataset.strip():
-        raise ReportError(f"parameter dataset must be a path (text), got {dataset!r}")
-    calendar = parameters.get("calendar_quarters", False)
-    data = load_dataset(dataset.strip(), today=today, calendar_quarters=calendar is True)
+    from .notebook import notebook_dataset
+
+    data = notebook_dataset(dataset, today=today, parameters=parameters)
     return build_dashboard(data, read_dashboard_params(data, today=today, **parameters))
 
 

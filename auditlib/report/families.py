@@ -30,7 +30,6 @@ from ..errors import ReportError
 from ..metrics import METRICS
 from ..periods import Period
 from ..scope import restrict
-from ..validation import load_dataset
 from .blocks import Section, Table
 from .model import Inputs, Report, _day
 from .params import ReportParams, read_params
@@ -294,10 +293,9 @@ class _Header:
 
 def open_families(dataset: Any, *, today: date | None = None, **parameters: Any) -> FamiliesPage:
     """Load ``dataset``, check the parameters (as papermill passes them) and build the page."""
-    if not isinstance(dataset, str) or not dataset.strip():
-        raise ReportError(f"parameter dataset must be a path (text), got {dataset!r}")
-    calendar = parameters.get("calendar_quarters", False) is True
-    data = load_dataset(dataset.strip(), today=today, calendar_quarters=calendar)
+    from .notebook import notebook_dataset
+
+    data = notebook_dataset(dataset, today=today, parameters=parameters)
     return build_families(data, read_families_params(data, today=today, **parameters))
 
 

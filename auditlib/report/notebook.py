@@ -10,18 +10,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ..dataset import Dataset
 from ..errors import ReportError
 from ..snapshot import open_dataset
 from .model import Report, build_report
 from .params import read_params
 
-__all__ = ["open_report"]
+__all__ = ["notebook_dataset", "open_report"]
+
+
+def notebook_dataset(dataset: Any, *, today: date | None, parameters: dict) -> Dataset:
+    """The dataset a notebook's ``dataset`` parameter names, through the snapshot cache."""
+    if not isinstance(dataset, str) or not dataset.strip():
+        raise ReportError(f"parameter dataset must be a path (text), got {dataset!r}")
+    calendar = parameters.get("calendar_quarters", False) is True
+    return open_dataset(dataset.strip(), today=today, calendar_quarters=calendar)
 
 
 def open_report(dataset: Any, *, today: date | None = None, **parameters: Any) -> Report:
     """Load ``dataset``, check the parameters (as papermill passes them) and build the report."""
-    if not isinstance(dataset, str) or not dataset.strip():
-        raise ReportError(f"parameter dataset must be a path (text), got {dataset!r}")
-    calendar = parameters.get("calendar_quarters", False)
-    data = open_dataset(dataset.strip(), today=today, calendar_quarters=calendar is True)
+    data = notebook_dataset(dataset, today=today, parameters=parameters)
     return build_report(data, read_params(data, today=today, **parameters))
