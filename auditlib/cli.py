@@ -511,6 +511,12 @@ def _run_trends(args) -> int:
     return EXIT_OK
 
 
+def _audience_option(parser: argparse.ArgumentParser, words: str) -> None:
+    parser.add_argument(
+        "--audience", choices=("internal", "shared", "public"), default="internal", help=words
+    )
+
+
 def _report_outputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("reports"), help="folder for report folders (reports)"
@@ -663,11 +669,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     _services_option(report)
     _as_of_option(report)
-    report.add_argument(
-        "--audience",
-        choices=("internal", "shared", "public"),
-        default="internal",
-        help="internal (everything, ids and QA notes), shared (no ids, no notes) or public "
+    _audience_option(
+        report,
+        "internal (everything, ids and QA notes), shared (no ids, no notes) or public "
         "(as shared, and counts from 1 to 7 hidden)",
     )
     report.add_argument(
@@ -898,11 +902,9 @@ def _dashboard_parser(commands) -> None:
     )
     _services_option(dashboard)
     _as_of_option(dashboard)
-    dashboard.add_argument(
-        "--audience",
-        choices=("internal", "shared", "public"),
-        default="internal",
-        help="internal (with the lists of meetings, people and actions), shared (their counts "
+    _audience_option(
+        dashboard,
+        "internal (with the lists of meetings, people and actions), shared (their counts "
         "only) or public (as shared, and counts from 1 to 7 hidden)",
     )
     _report_outputs(dashboard)

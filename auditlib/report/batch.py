@@ -143,7 +143,7 @@ def run_batch(
         runner._clear_stale(root)
         done = _kept(tasks, root, data, chosen, today, pdf) if resume else {}
         todo = [t for t in tasks if t.service not in done]
-        call = Context(str(dataset), str(out), pdf, today, kind_name)
+        call = Context(str(dataset), str(out), pdf, today, kind_name, cache)
         report = _Progress(len(tasks), stream)
         for outcome in done.values():
             report(outcome)
@@ -198,6 +198,7 @@ class Context:
     pdf: bool
     today: date | None
     kind_name: str
+    cache: str | Path | bool = True  # the snapshot cache the report kernels read too
 
 
 def run_task(call: Context, data: Dataset, task: Task) -> Outcome:
@@ -210,6 +211,7 @@ def run_task(call: Context, data: Dataset, task: Task) -> Outcome:
             out=call.out,
             pdf=call.pdf,
             today=call.today,
+            cache=call.cache,
             data=data,
             lock=False,
             **task.parameters,
