@@ -1,6 +1,7 @@
 """Benchmark: per-service batch reports, --jobs 2 against --jobs 1, and threads against processes.
 
     python benchmarks/batch.py [--reports 20] [--pools]
+    python benchmarks/batch.py --national [--data FOLDER] [--jobs 2]
 
 A synthetic provider with ``--reports`` services is generated first (a
 smaller scale than the national dataset: the ratio is about running reports
@@ -15,11 +16,18 @@ times vary two-fold). The target (issue 10): --jobs 2 at least 1.6x faster.
 ``--pools`` also runs the same tasks two at a time in this process, through
 a thread pool (what the batch uses) and through a process pool, to show which
 is faster here.
+
+``--national`` instead runs every per-service report of the national-provider
+synthetic dataset (300 services, generated first unless ``--data`` names a
+copy), with ``--jobs`` at once, and prints the figure per report: the wall
+time divided by the reports made, and the median and slowest of each report's
+own seconds from the batch summary, each against the floor.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -80,11 +88,47 @@ def _pooled(pool: Executor, data: Path, out: Path) -> tuple[float, int]:
     return time.perf_counter() - start, sum(o.status != "ok" for o in outcomes)
 
 
+def national(tmp: Path, data: Path | None, jobs: int) -> None:
+    """Every per-service report of the national dataset, and the figure per report."""
+    if data is None:
+        data = tmp / "national"
+        subprocess.run([sys.executable, "-m", "auditlib", "synth", "--scale", "national",
+                        "--out", str(data)], check=True, capture_output=True)  # fmt: skip
+    os.environ["AUDITLIB_CACHE"] = str(tmp / "cache")  # the batch makes the snapshot once
+    floor = _floor(tmp)
+    print(f"national batch: every service's report and the provider's, --jobs {jobs}, no PDF "
+          f"({_load()} at the start)")  # fmt: skip
+    print(f"  floor (papermill, empty notebook)   {floor:7.2f} s")
+    out = tmp / "national-reports"
+    start = time.perf_counter()
+    finished = subprocess.run(
+        [sys.executable, "-m", "auditlib", "report", str(data), *PERIOD, "--per-service",
+         "--no-pdf", "--jobs", str(jobs), "--out", str(out)], capture_output=True, cwd=ROOT,
+    )  # fmt: skip
+    wall = time.perf_counter() - start
+    summary = json.loads(next(out.rglob("batch-summary.json")).read_text())
+    seconds = [r["seconds"] for r in summary["reports"]]
+    n = len(seconds)
+    print(f"  {n} reports in {wall / 60:.1f} min (exit {finished.returncode}; "
+          f"{summary['counts']})   ({_load()})")  # fmt: skip
+    figures = {"wall time / reports": wall / n, "median of its own": statistics.median(seconds),
+               "slowest of its own": max(seconds)}  # fmt: skip
+    for name, value in figures.items():
+        print(f"  per report, {name:<20} {value:7.2f} s = {value / floor:4.1f}x the floor")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=20, help="per-service reports (20)")
     parser.add_argument("--pools", action="store_true", help="also threads against processes")
+    parser.add_argument("--national", action="store_true", help="all 300 national reports")
+    parser.add_argument("--data", type=Path, help="with --national: the dataset, if made")
+    parser.add_argument("--jobs", type=int, default=2, help="with --national: at once (2)")
     args = parser.parse_args()
+    if args.national:
+        with tempfile.TemporaryDirectory(prefix="auditlib-batch-bench-") as tmp:
+            national(Path(tmp), args.data, args.jobs)
+        return
     with tempfile.TemporaryDirectory(prefix="auditlib-batch-bench-") as tmp:
         tmp = Path(tmp)
         data = tmp / "provider"

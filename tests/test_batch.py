@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -51,6 +52,7 @@ def tiny_notebook(folder: Path, *, fail=(), die=(), sleep: float = 0) -> Path:
             raise RuntimeError("deliberate failure for " + services)
         if services in {tuple(die)!r}:
             os._exit(1)
+        pathlib.Path(tables_dir, "kernel-cwd.txt").write_text(os.getcwd())
         pathlib.Path(tables_dir, "report.json").write_text(json.dumps({{"provenance": {{}}}}))""")
     )
     body.metadata["auditlib"] = {"section": "body"}
@@ -135,6 +137,33 @@ def _parallel(tmp_path, tiny, runs: int, jobs: int) -> None:
 
 def test_six_parallel_kernels_do_not_collide(tmp_path, tiny):
     _parallel(tmp_path, tiny, runs=6, jobs=6)
+
+
+def test_parallel_reports_never_move_the_working_folder(tmp_path, tiny, monkeypatch):
+    """papermill's cwd= chdirs the whole process: on threads, another report's relative
+    dataset path (``data``, as a user types it) then pointed into the notebooks folder."""
+    notebook = tiny()
+    write_csvs(tmp_path / "data", services=services_csv(5))
+    monkeypatch.chdir(tmp_path)
+    seen, running = set(), True
+
+    def watch() -> None:
+        while running:
+            seen.add(os.getcwd())
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        status = batch_cli(Path("data"), Path("reports"), "--jobs", "2")
+    finally:
+        running = False
+        watcher.join()
+    assert seen == {str(tmp_path)}
+    assert status == 0
+    assert len(manifests(tmp_path / "reports")) == 6
+    kernel_cwd = (tmp_path / "reports/2026-27-Q2_S-ENG_internal/kernel-cwd.txt").read_text()
+    assert kernel_cwd == str(notebook.parent), "the kernel still starts beside its notebook"
 
 
 @pytest.mark.slow
@@ -278,8 +307,8 @@ def test_a_kernel_that_fails_to_start_is_a_summary_line(tmp_path, tiny, monkeypa
     real = runner._kernel_manager
     made = []
 
-    def flaky(sockets):
-        base = real(sockets)
+    def flaky(sockets, cwd):
+        base = real(sockets, cwd)
         made.append(1)
         if len(made) != 2:
             return base

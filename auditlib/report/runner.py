@@ -241,12 +241,11 @@ def _execute(source: Path, staging: Path, params: RunParams, root: Path, name: s
     executed = staging / "report.ipynb"
     values = {**params.notebook_values(), "tables_dir": str(staging.resolve())}
     sockets = Path(tempfile.mkdtemp(prefix="auditlib-kernel-"))
-    manager = _kernel_manager(sockets)
+    manager = _kernel_manager(sockets, source.parent)
     try:
-        papermill.execute_notebook(
+        papermill.execute_notebook(  # no cwd=: papermill would chdir the whole process
             str(source), str(executed), parameters=values, kernel_name=KERNEL,
-            cwd=str(source.parent), progress_bar=False, log_output=False,
-            kernel_manager_class=manager,
+            progress_bar=False, log_output=False, kernel_manager_class=manager,
         )  # fmt: skip
     except PapermillExecutionError as error:
         kept = root / f"{name}.failed.ipynb"
@@ -296,12 +295,15 @@ def _kill(manager, *, forget: bool = True) -> bool:
     return True
 
 
-def _kernel_manager(sockets: Path) -> type:
+def _kernel_manager(sockets: Path, cwd: Path) -> type:
     """A kernel manager talking to its kernel over Unix sockets in a private folder.
 
     Kernels on TCP pick free ports and can race for the same one when many
     start at once (papermill issue 511); sockets in a folder of the run's own
-    cannot collide. Windows has no such sockets, so it keeps TCP. Every
+    cannot collide. Windows has no such sockets, so it keeps TCP. The kernel
+    starts in ``cwd`` (the notebook's folder) by itself: papermill's own ``cwd=``
+    changes the working folder of the whole process, which, with a batch's
+    reports on threads, moves every other report's relative paths. Every
     manager is recorded (``started``, and the process-wide live set) so the
     run can kill its kernel whatever way it ends.
     """
@@ -318,6 +320,10 @@ def _kernel_manager(sockets: Path) -> type:
             self.started.append(self)
             with _LIVE_LOCK:
                 _LIVE.add(self)
+
+        async def _async_pre_start_kernel(self, **kw):
+            kw.setdefault("cwd", str(cwd))
+            return await super()._async_pre_start_kernel(**kw)
 
     return IpcKernelManager
 
