@@ -28,6 +28,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -46,6 +47,7 @@ __all__ = [
     "CACHE_ENV",
     "DEFAULT_CACHE",
     "cache_folder",
+    "cache_problem",
     "contract_hash",
     "input_fingerprint",
     "kernel_cache",
@@ -103,6 +105,21 @@ def cache_folder(cache: str | Path | bool = True) -> Path | None:
         if cache.lower() in _OFF:
             return None
     return Path(cache)
+
+
+def cache_problem(cache: str | Path | bool = True) -> str | None:
+    """Why no snapshot can be kept in the cache folder ``cache`` names; None when one can (or
+    the cache is off). For a batch, whose every report would otherwise validate again."""
+    folder = cache_folder(cache)
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        return _reason(error)
+    return None
 
 
 @contextmanager

@@ -336,6 +336,38 @@ def test_an_output_folder_that_cannot_be_written_is_refused(tmp_path, tiny, caps
     assert "cannot write there" in capsys.readouterr().err
 
 
+def test_a_snapshot_cache_that_cannot_be_written_is_refused(tmp_path, tiny, capsys):
+    """Every report would validate the dataset again: the batch says so and makes nothing."""
+    tiny()
+    dataset = write_csvs(tmp_path / "data")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    out = tmp_path / "reports"
+    assert batch_cli(dataset, out, "--cache", str(blocker / "cache")) == 1
+    err = capsys.readouterr().err
+    assert f"the snapshot cache {blocker / 'cache'} cannot be written" in err
+    assert "--no-cache" in err and "Traceback" not in err
+    assert not out.exists()
+    assert batch_cli(dataset, out, "--no-cache") == 0, "validating in every report is a choice"
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+
+def test_a_log_that_goes_away_never_stops_the_batch(tmp_path, tiny):
+    """cron's or a pipe's reader gone: the reports and the summary are still made."""
+    tiny()
+    dataset = write_csvs(tmp_path / "data")
+    out = tmp_path / "reports"
+    result = batch.run_batch(dataset, out=out, pdf=False, stream=_ClosedPipe(), cache=False,
+                             quarter="2026/27 Q2", as_of="2026-11-20")  # fmt: skip
+    assert result.ok and len(result.outcomes) == 3
+    assert set(summary(out)["status"]) == {"ok"}
+    assert not list(out.glob(".partial-*"))
+
+
 def test_a_summary_that_cannot_be_written_is_a_clear_error(tmp_path, monkeypatch, capsys):
     def made(call, data, task):
         return batch.Outcome(task.service, "ok", 0.1, str(Path(call.out) / task.folder))

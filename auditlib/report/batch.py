@@ -17,7 +17,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -30,7 +30,7 @@ from ..dataset import Dataset
 from ..errors import AuditlibError, ReportError
 from ..files import csv_text, write_text_atomic
 from ..sampling import select_services
-from ..snapshot import open_dataset
+from ..snapshot import cache_folder, cache_problem, open_dataset
 from . import runner
 from .kinds import kind
 from .locking import output_lock
@@ -133,6 +133,7 @@ def run_batch(
         raise ReportError("--scheduler goes with --executor dask")
     if jobs is not None and jobs < 1:
         raise ReportError(f"--jobs {jobs}: at least 1 report at a time")
+    _check_cache(cache)
     calendar = parameters.get("calendar_quarters", False) is True
     data = open_dataset(dataset, cache=cache, today=today, calendar_quarters=calendar)
     tasks = plan(data, kind_name, today=today, **parameters)
@@ -160,6 +161,17 @@ def run_batch(
         outcomes = _in_order(tasks, {**done, **finished}, root)
         paths = _write_summary(root, outcomes)
     return BatchResult(outcomes, *paths, time.perf_counter() - started, interrupted)
+
+
+def _check_cache(cache: str | Path | bool) -> None:
+    """Refuse a batch whose snapshot cannot be kept: each report would validate afresh."""
+    why = cache_problem(cache)
+    if why:
+        raise ReportError(
+            f"the snapshot cache {cache_folder(cache)} cannot be written ({why}): every report "
+            "would validate the dataset again; make it writable, or give --cache DIR, or "
+            "--no-cache to validate in every report"
+        )
 
 
 def plan(
@@ -421,12 +433,10 @@ class _Progress:
             line = f"{done} in {outcome.seconds:.1f} s -> {outcome.output}"
         else:
             line = f"{done}: {outcome.error}"
-        if self.bar is None:
+        if self.bar is None or outcome.status != "ok":
             self.say(line)
-            return
-        if outcome.status != "ok":
-            self.bar.write(line, file=self.stream)
-        self.bar.update(1)
+        if self.bar is not None:
+            self._quietly(self.bar.update, 1)
 
     def late(self, outcome: Outcome) -> None:
         """A report that ended while the batch was being stopped."""
@@ -443,13 +453,22 @@ class _Progress:
 
     def say(self, line: str) -> None:
         if self.bar is None:
-            print(line, file=self.stream, flush=True)
+            self._quietly(print, line, file=self.stream, flush=True)
         else:
-            self.bar.write(line, file=self.stream)
+            self._quietly(self.bar.write, line, file=self.stream)
+
+    def _quietly(self, write: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Write to the log; a log that went away (a closed pipe) never stops the batch."""
+        if self.stream is None:
+            return
+        try:
+            write(*args, **kwargs)
+        except OSError:  # BrokenPipeError, or EIO from a terminal that closed
+            self.stream = None  # the summary files remain the record
 
     def close(self) -> None:
         if self.bar is not None:
-            self.bar.close()
+            self._quietly(self.bar.close)
 
 
 def summary_lines(result: BatchResult) -> Iterable[str]:
