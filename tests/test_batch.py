@@ -35,10 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 QUARTER = ["--quarter", "2026/27 Q2", "--as-of", "2026-11-20"]
 
 
-def tiny_notebook(folder: Path, *, fail=(), die=(), sleep: float = 0) -> Path:
+def tiny_notebook(folder: Path, *, fail=(), die=(), sleep: float = 0, kill_worker=(),
+                  armed: Path | None = None) -> Path:  # fmt: skip
     """A one-cell report: writes the provenance the runner needs; raises for the services in
     ``fail``, kills its own kernel for those in ``die``; a service's report (not the
-    provider's) sleeps ``sleep`` seconds first."""
+    provider's) sleeps ``sleep`` seconds first. For those in ``kill_worker``, once the file
+    ``armed`` exists, it kills the Dask worker that runs it (the pid in AUDITLIB_TEST_WORKER)
+    mid-report, and then its own kernel."""
     book = nbformat.v4.new_notebook()
     book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                    "language": "python"}  # fmt: skip
@@ -51,6 +54,9 @@ def tiny_notebook(folder: Path, *, fail=(), die=(), sleep: float = 0) -> Path:
         if services in {tuple(fail)!r}:
             raise RuntimeError("deliberate failure for " + services)
         if services in {tuple(die)!r}:
+            os._exit(1)
+        if services in {tuple(kill_worker)!r} and pathlib.Path({str(armed)!r}).exists():
+            os.kill(int(os.environ["AUDITLIB_TEST_WORKER"]), 9)
             os._exit(1)
         pathlib.Path(tables_dir, "kernel-cwd.txt").write_text(os.getcwd())
         pathlib.Path(tables_dir, "report.json").write_text(json.dumps({{"provenance": {{}}}}))""")
@@ -416,45 +422,52 @@ def test_services_whose_folders_would_clash_are_refused_before_any_run(tmp_path,
     assert not (tmp_path / "reports").exists()
 
 
-@pytest.mark.slow  # flaky in one process under load: run with `pytest -m slow` (see docs)
 def test_the_dask_executor_runs_the_batch_on_a_local_cluster(tmp_path):
+    """Worker processes, and no default Dask client in this process, as from the command
+    line; then a worker killed mid-report, retried once elsewhere and killed again."""
     distributed = pytest.importorskip("distributed")
     import dask
 
-    notebook = str(tiny_notebook(tmp_path / "nb"))
+    armed = tmp_path / "armed"
+    notebook = str(tiny_notebook(tmp_path / "nb", kill_worker=("S-SCT",), armed=armed))
 
     class TinyNotebook(distributed.WorkerPlugin):
-        """Every worker (a restarted one too) runs the tiny notebook; the worker given
-        S-SCT's report dies."""
+        """Every worker (a restarted one too) runs the tiny notebook and gives its pid to
+        its kernels, so the one running S-SCT's report can kill it."""
 
         def setup(self, worker):
             runner.notebook_path = lambda name="": Path(notebook)
-            real = runner.run_report
-
-            def run_report(*args, **parameters):
-                if parameters.get("services") == "S-SCT":
-                    os._exit(1)
-                return real(*args, **parameters)
-
-            runner.run_report = run_report
+            os.environ["AUDITLIB_TEST_WORKER"] = str(os.getpid())
 
     dataset = write_csvs(tmp_path / "data")
     out = tmp_path / "reports"
     with (
-        dask.config.set({"distributed.scheduler.allowed-failures": 0}),  # no retry elsewhere
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),  # one retry elsewhere
         distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                  host="127.0.0.1", dashboard_address=None) as cluster,
-        distributed.Client(cluster) as client,
     ):  # fmt: skip
-        client.register_plugin(TinyNotebook(), name="tiny-notebook")
-        code = batch_cli(dataset, out, "--executor", "dask", "--scheduler",
-                         cluster.scheduler_address)  # fmt: skip
+        with distributed.Client(cluster, set_as_default=False) as setup:
+            setup.register_plugin(TinyNotebook(), name="tiny-notebook")
+        options = ("--executor", "dask", "--scheduler", cluster.scheduler_address)
+        assert batch_cli(dataset, out, *options) == 0
+        assert list(summary(out)["status"]) == ["ok", "ok", "ok"]
+        before = manifests(out)
+        armed.touch()
+        code = batch_cli(dataset, out, *options)
     assert code == 1
     table = summary(out)
     assert list(table["status"]) == ["ok", "ok", "failed"]
-    assert table.loc["S-SCT", "error"].startswith("the Dask worker running it failed: ")
-    assert "KilledWorker" in table.loc["S-SCT", "error"]
-    assert sorted(manifests(out)) == ["2026-27-Q2_S-ENG_internal", "2026-27-Q2_all_internal"]
+    error = table.loc["S-SCT", "error"]
+    assert error.startswith("the Dask worker running it failed: KilledWorker: "), error
+    assert "on 2 different workers, but all those workers died" in error
+    after = manifests(out)
+    assert sorted(after) == sorted(before) == [
+        "2026-27-Q2_S-ENG_internal", "2026-27-Q2_S-SCT_internal", "2026-27-Q2_all_internal"
+    ]  # fmt: skip
+    assert after["2026-27-Q2_S-SCT_internal"] == before["2026-27-Q2_S-SCT_internal"], (
+        "the previous report of the service whose worker died was lost"
+    )
+    assert after["2026-27-Q2_S-ENG_internal"] != before["2026-27-Q2_S-ENG_internal"]
 
 
 def test_a_dask_scheduler_that_does_not_answer_is_a_clear_error(tmp_path, tiny, monkeypatch,

@@ -13,6 +13,7 @@ written beside the reports as ``batch-summary.csv`` and ``batch-summary.json``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -41,6 +42,7 @@ __all__ = [
     "Context",
     "Outcome",
     "Task",
+    "load_on_worker",
     "plan",
     "run_batch",
     "run_task",
@@ -151,7 +153,7 @@ def run_batch(
         interrupted = 0
         try:
             if executor == "dask":
-                finished = _on_dask(scheduler, call, data, todo, report)
+                finished = _on_dask(scheduler, call, data, calendar, todo, report)
             else:
                 finished = _on_threads(call, data, todo, report, jobs or os.cpu_count() or 1)
         except runner.Interrupted as stop:
@@ -278,25 +280,42 @@ def _on_threads(
     return report.finished
 
 
-def run_task_alone(call: Context, data: Dataset, task: Task) -> Outcome:
-    """:func:`run_task` in a thread of its own, for a Dask worker.
-
-    A worker's task thread can carry asyncio state of the worker's own; the
-    notebook client's event loop must not meet it (seen as "... is bound to a
-    different event loop" on a worker's first task), so each report starts
-    from a fresh thread.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="auditlib-report") as pool:
-        return pool.submit(run_task, call, data, task).result()
+def load_on_worker(call: Context, calendar_quarters: bool, fingerprint: str) -> Dataset:
+    """The batch's dataset, loaded on a Dask worker (from the snapshot cache when it can be),
+    refused if it is not the one the batch validated (it changed since, or the worker's
+    path holds other data)."""
+    data = open_dataset(
+        call.dataset, cache=call.cache, today=call.today, calendar_quarters=calendar_quarters
+    )
+    if data.fingerprint() != fingerprint:
+        raise ReportError(
+            f"the dataset at {call.dataset} on this worker is not the one the batch validated "
+            "(it changed since, or the path holds other data here)"
+        )
+    return data
 
 
 def _on_dask(
-    scheduler: str, call: Context, data: Dataset, tasks: list[Task], report: _Progress
+    scheduler: str,
+    call: Context,
+    data: Dataset,
+    calendar: bool,
+    tasks: list[Task],
+    report: _Progress,
 ) -> dict[str, Outcome]:
     """Send the same tasks to the Dask cluster at ``scheduler``; the dataset goes once to each
-    worker. A task whose worker died (Dask retries it elsewhere first) is a failed outcome."""
+    worker. A task whose worker died (Dask retries it elsewhere first) is a failed outcome.
+
+    The batch's client is not the process's default (``set_as_default=False``), so every
+    call names it or its event loop: ``as_completed`` without ``loop=`` follows the
+    default client, which is absent from a command-line run ("No clients found") and is
+    another client's loop in a process that has one ("... is bound to a different event
+    loop" when a future has to be waited for again). Only as many tasks as the cluster
+    has threads are on it at once: Dask counts a dying worker against every task it
+    holds, so a queued report must not be held by a worker that dies running another.
+    The workers load the dataset themselves (:func:`load_on_worker`), once each at most:
+    data scattered from here would be lost for good with the workers that held it.
+    """
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -308,27 +327,30 @@ def _on_dask(
         client = Client(scheduler, timeout=DASK_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as error:
         raise ReportError(f"the Dask scheduler at {scheduler} does not answer: {error}") from None
-    futures: list = []
+    sent: dict = {}  # the futures on the cluster, each with its task
     try:
         with runner.interruptible():
-            shared = client.scatter(data, broadcast=True)
-            futures = [
-                client.submit(
-                    run_task_alone,
-                    call,
-                    shared,
-                    task,
-                    pure=False,
-                    key=f"auditlib-{task.service}-{os.urandom(4).hex()}",
-                )
-                for task in tasks
-            ]
-            by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
-            for future in dask_completed(futures):
-                report(_dask_outcome(future, by_key[future.key], call))
+            shared = client.submit(
+                load_on_worker, call, calendar, data.fingerprint(), pure=False,
+                key=f"auditlib-dataset-{os.urandom(4).hex()}",
+            )  # fmt: skip
+            waiting = iter(tasks)
+            running = dask_completed(loop=client.loop)
+
+            def send(count: int) -> None:
+                for task in itertools.islice(waiting, count):
+                    key = f"auditlib-{task.service}-{os.urandom(4).hex()}"
+                    future = client.submit(run_task, call, shared, task, pure=False, key=key)
+                    sent[future] = task
+                    running.add(future)
+
+            send(max(1, sum(client.nthreads().values())))
+            for future in running:
+                report(_dask_outcome(future, sent.pop(future), call))
+                send(1)
     except runner.Interrupted:
         report.say("interrupted: cancelling the tasks not yet finished on the cluster ...")
-        client.cancel(futures)
+        client.cancel(list(sent))
         raise
     finally:
         client.close()
