@@ -248,13 +248,21 @@ def _run_demo(args) -> int:
 
 
 def _run_report(args) -> int:
-    report = _batch if args.per_service else _report
-    return report(
-        args.dataset, args.out, pdf=not args.no_pdf, batch=args, quarter=args.quarter,
-        baseline=args.baseline or "", services=_services(args.services) or "",
-        as_of=args.as_of.isoformat() if args.as_of else "", audience=args.audience,
-        calendar_quarters=args.calendar_quarters, sample_record=str(args.sample_record or ""),
-        cache=_cache(args),
+    return _one_or_batch(
+        args, "report", quarter=args.quarter, baseline=args.baseline or "",
+        sample_record=str(args.sample_record or ""),
+    )  # fmt: skip
+
+
+def _one_or_batch(args, kind_name: str, **parameters) -> int:
+    """``report`` and ``dashboard``: one run, or with --per-service the batch of them; the
+    options the two share are read here, the kind's own come in ``parameters``."""
+    run = _batch if args.per_service else _report
+    return run(
+        args.dataset, args.out, pdf=not args.no_pdf, batch=args, kind_name=kind_name,
+        services=_services(args.services) or "", as_of=args.as_of.isoformat() if args.as_of else "",
+        audience=args.audience, calendar_quarters=args.calendar_quarters, cache=_cache(args),
+        **parameters,
     )  # fmt: skip
 
 
@@ -908,16 +916,12 @@ def _dashboard_parser(commands) -> None:
         "only) or public (as shared, and counts from 1 to 7 hidden)",
     )
     _report_outputs(dashboard)
+    _batch_options(dashboard)
     dashboard.set_defaults(run=_run_dashboard)
 
 
 def _run_dashboard(args) -> int:
-    return _report(
-        args.dataset, args.out, pdf=not args.no_pdf, kind_name="dashboard", month=args.month,
-        services=_services(args.services) or "",
-        as_of=args.as_of.isoformat() if args.as_of else "", audience=args.audience,
-        calendar_quarters=args.calendar_quarters, cache=_cache(args),
-    )  # fmt: skip
+    return _one_or_batch(args, "dashboard", month=args.month)
 
 
 if __name__ == "__main__":

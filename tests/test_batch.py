@@ -500,20 +500,19 @@ def test_batch_options_that_do_not_fit_are_refused(tmp_path, options, message, c
     assert not out.exists() or not any(out.iterdir())
 
 
-def _cron_line() -> str:
+def _cron_run(tmp_path: Path, schedule: str, out: str) -> tuple[Path, str]:
+    """Run the cron line of docs/scheduled-runs.md that starts with ``schedule``, as cron
+    would (an empty environment, everything redirected), on a one-service synthetic
+    provider; returns the output folder (``out`` in the line) and the log."""
     doc = (ROOT / "docs" / "scheduled-runs.md").read_text(encoding="utf-8")
-    lines = [s.strip() for s in doc.splitlines() if s.strip().startswith("0 6 2 1,4,7,10 * ")]
-    assert len(lines) == 1, "docs/scheduled-runs.md writes the cron line once"
-    return lines[0].split(" ", 5)[5]  # the command, after the five schedule fields
-
-
-def test_the_cron_line_as_written_in_the_docs(tmp_path):
+    lines = [s.strip() for s in doc.splitlines() if s.strip().startswith(f"{schedule} ")]
+    assert len(lines) == 1, f"docs/scheduled-runs.md writes the {schedule!r} cron line once"
+    command = lines[0].split(" ", 5)[5]  # the command, after the five schedule fields
     dataset = tmp_path / "provider"
     write_dataset(make_dataset(n_services=1, n_people=12, n_quarters=6), dataset)
-    command = _cron_line()
     for old, new in {"/srv/auditlib": str(ROOT), ".venv/bin/auditlib":
                      str(Path(sys.executable).parent / "auditlib"), "/data/provider": str(dataset),
-                     "/srv/reports": str(tmp_path / "reports"),
+                     out: str(tmp_path / "out"),
                      "/var/log/auditlib.log": str(tmp_path / "auditlib.log")}.items():  # fmt: skip
         assert old in command
         command = command.replace(old, new)
@@ -523,16 +522,98 @@ def test_the_cron_line_as_written_in_the_docs(tmp_path):
     log = (tmp_path / "auditlib.log").read_text()
     assert done.returncode == 0, log
     assert done.stdout == "" and done.stderr == "", "cron mails whatever is not redirected"
-    out = tmp_path / "reports"
-    table = summary(out)
-    assert list(table["status"]) == ["ok", "ok"], log
-    for scope, services in (("all", None), ("S-001", ["S-001"])):
-        (folder,) = out.glob(f"*_{scope}_shared")  # the latest quarter: it moves with the date
-        manifest = json.loads((folder / "manifest.json").read_text())
-        assert manifest["parameters"]["services"] == services
-        assert manifest["parameters"]["audience"] == "shared"
-        assert (folder / "report.html").is_file()
+    assert list(summary(tmp_path / "out")["status"]) == ["ok", "ok"], log
     assert "2 reports in" in log
+    return tmp_path / "out", log
+
+
+def _scopes(out: Path, what: str) -> dict[str, dict]:
+    """Each report folder's manifest by its scope; checks each has its HTML and is ``what``."""
+    found = {}
+    for manifest in out.glob("*/manifest.json"):
+        record = json.loads(manifest.read_text())
+        assert record["what"] == what and (manifest.parent / "report.html").is_file()
+        found[manifest.parent.name.split("_")[1]] = record
+    return found
+
+
+def test_the_cron_line_as_written_in_the_docs(tmp_path):
+    out, _log = _cron_run(tmp_path, "0 6 2 1,4,7,10 *", "/srv/reports")
+    made = _scopes(out, "auditlib quarterly re-audit report")
+    assert sorted(made) == ["S-001", "all"]
+    for scope, services in (("all", None), ("S-001", ["S-001"])):
+        assert made[scope]["parameters"]["services"] == services
+        assert made[scope]["parameters"]["audience"] == "shared"
+        assert re.fullmatch(r"\d{4}/\d{2} Q[1-4]", made[scope]["parameters"]["quarter"])
+
+
+def test_the_monthly_dashboard_cron_line_as_written_in_the_docs(tmp_path):
+    out, _log = _cron_run(tmp_path, "0 6 10 * *", "/srv/dashboards")
+    made = _scopes(out, "auditlib monthly governance dashboard")
+    assert sorted(made) == ["S-001", "all"]
+    for scope, services in (("all", None), ("S-001", ["S-001"])):
+        parameters = made[scope]["parameters"]
+        assert parameters["services"] == services and parameters["audience"] == "shared"
+        # the month before the run's (the last complete one): it moves with the date
+        month = (pd.Timestamp(parameters["as_of"]) + pd.Timedelta(days=1)).to_period("M") - 1
+        assert parameters["month"] == str(month)
+        assert (out / f"{month}_{scope}_shared").is_dir()
+
+
+def dashboard_cli(dataset: Path, out: Path, month: str, *more: str) -> int:
+    return main(["dashboard", str(dataset), "--month", month, "--as-of", "2026-11-20",
+                 "--per-service", "--no-pdf", "--out", str(out), *more])  # fmt: skip
+
+
+def test_the_dashboard_per_service_makes_every_services_and_the_providers_then_resumes(
+    tmp_path, capsys
+):
+    dataset = write_csvs(tmp_path / "data")  # S-ENG and S-SCT both have meetings in 2026-09
+    out = tmp_path / "dashboards"
+    assert dashboard_cli(dataset, out, "2026-09", "--jobs", "2") == 0
+    table = summary(out)
+    assert list(table.index) == ["(provider)", "S-ENG", "S-SCT"]
+    assert set(table["status"]) == {"ok"} and set(table["error"]) == {""}
+    folders = {"(provider)": "2026-09_all_internal", "S-ENG": "2026-09_S-ENG_internal",
+               "S-SCT": "2026-09_S-SCT_internal"}  # fmt: skip
+    for service, folder in folders.items():
+        assert table.loc[service, "output"] == str(out / folder)
+        manifest = json.loads((out / folder / "manifest.json").read_text())
+        assert manifest["what"] == "auditlib monthly governance dashboard"
+        assert manifest["parameters"]["month"] == "2026-09"
+        assert manifest["parameters"]["month_dates"] == ["2026-09-01", "2026-09-30"]
+        assert manifest["parameters"]["services"] == (
+            None if service == "(provider)" else [service]
+        )
+        assert "September 2026" in (out / folder / "report.html").read_text()
+    record = json.loads((out / "batch-summary.json").read_text())
+    assert record["counts"] == {"ok": 3, "skipped": 0, "failed": 0, "interrupted": 0}
+    assert [r["service"] for r in record["reports"]] == ["(provider)", "S-ENG", "S-SCT"]
+    assert "3 reports in" in capsys.readouterr().out
+
+    made = manifests(out)
+    assert dashboard_cli(dataset, out, "2026-09", "--resume") == 0
+    assert set(summary(out)["status"]) == {"skipped"}
+    assert manifests(out) == made, "--resume kept every dashboard as it was"
+
+
+def test_a_service_with_nothing_in_the_month_is_its_own_line_and_the_rest_run(tmp_path, tiny):
+    tiny()
+    dataset = write_csvs(tmp_path / "data")  # in 2026-08 only S-ENG has a meeting
+    out = tmp_path / "dashboards"
+    assert dashboard_cli(dataset, out, "2026-08") == 1
+    table = summary(out)
+    assert list(table["status"]) == ["ok", "ok", "failed"]
+    assert table.loc["S-SCT", "output"] == ""
+    error = table.loc["S-SCT", "error"]
+    assert error.startswith("month 2026-08 (1 Aug 2026 ") and error.endswith(
+        "the dataset has no dated record of any kind in it (no meeting, decision, referral, "
+        "response, supervision or governance event) for the chosen services: there is no data "
+        "for a dashboard"
+    )
+    assert sorted(manifests(out)) == ["2026-08_S-ENG_internal", "2026-08_all_internal"]
+    assert dashboard_cli(dataset, out, "2026-08", "--resume") == 1
+    assert list(summary(out)["status"]) == ["skipped", "skipped", "failed"]
 
 
 def test_the_airflow_example_is_python_that_runs_the_same_command():

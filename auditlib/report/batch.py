@@ -58,11 +58,13 @@ DASK_TIMEOUT = "10s"  # how long to wait for a Dask scheduler to answer
 
 @dataclass(frozen=True)
 class Task:
-    """One report of a batch: whose it is, its parameters and the folder it goes into."""
+    """One report of a batch: whose it is, its parameters and the folder it goes into;
+    ``refused`` says why a service's own check refused its report (then it has no folder)."""
 
     service: str
     parameters: dict[str, Any]
     folder: str
+    refused: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,11 @@ def run_batch(
         runner._check_kernel()
     with output_lock(root):
         runner._clear_stale(root)
-        done = _kept(tasks, root, data, chosen, today, pdf) if resume else {}
+        done = {
+            t.service: Outcome(t.service, "failed", 0.0, "", t.refused) for t in tasks if t.refused
+        }
+        if resume:
+            done |= _kept([t for t in tasks if not t.refused], root, data, chosen, today, pdf)
         todo = [t for t in tasks if t.service not in done]
         call = Context(str(dataset), str(out), pdf, today, kind_name, cache)
         report = _Progress(len(tasks), stream)
@@ -179,7 +185,12 @@ def _check_cache(cache: str | Path | bool) -> None:
 def plan(
     data: Dataset, kind_name: str, *, today: date | None = None, **parameters: Any
 ) -> list[Task]:
-    """The provider's report and one per service, each checked before any kernel starts."""
+    """The provider's report and one per service, each checked before any kernel starts.
+
+    The provider's check covers every parameter: what it refuses stops the batch. A
+    service's own check can then refuse only for that service's data (a dashboard month
+    with no record of it): that service's task carries the reason, and the rest run.
+    """
     chosen = kind(kind_name)
     given = parameters.pop("services", None) or None
     if isinstance(given, str):
@@ -188,11 +199,18 @@ def plan(
     tasks = []
     for service, scope in [(PROVIDER, ""), *((s, s) for s in services)]:
         values = {**parameters, "services": scope}
-        params = chosen.read_params(data, today=today, **values)
+        try:
+            params = chosen.read_params(data, today=today, **values)
+        except ReportError as error:
+            if service == PROVIDER:
+                raise
+            tasks.append(Task(service, values, "", _first_line(error)))
+            continue
         tasks.append(Task(service, values, params.folder_name))
     folders: dict[str, list[str]] = {}
     for task in tasks:
-        folders.setdefault(task.folder, []).append(task.service)
+        if not task.refused:
+            folders.setdefault(task.folder, []).append(task.service)
     clashes = [names for names in folders.values() if len(names) > 1]
     if clashes:
         shown = "; ".join(" and ".join(repr(n) for n in names) for names in clashes)
