@@ -13,6 +13,7 @@ written beside the reports as ``batch-summary.csv`` and ``batch-summary.json``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -45,6 +46,7 @@ __all__ = [
     "load_on_worker",
     "plan",
     "run_batch",
+    "run_on_worker",
     "run_task",
     "summary_lines",
 ]
@@ -298,10 +300,21 @@ def _on_threads(
     return report.finished
 
 
+def run_on_worker(call: Context, calendar_quarters: bool, fingerprint: str, task: Task) -> Outcome:
+    """:func:`run_task` on a Dask worker, with the dataset the worker loaded itself."""
+    try:
+        data = load_on_worker(call, calendar_quarters, fingerprint)
+    except Exception as error:  # as for run_task: an outcome, never an exception
+        return Outcome(task.service, "failed", 0.0, str(Path(call.out) / task.folder),
+                       _first_line(error))  # fmt: skip
+    return run_task(call, data, task)
+
+
+@functools.lru_cache(maxsize=1)
 def load_on_worker(call: Context, calendar_quarters: bool, fingerprint: str) -> Dataset:
-    """The batch's dataset, loaded on a Dask worker (from the snapshot cache when it can be),
-    refused if it is not the one the batch validated (it changed since, or the worker's
-    path holds other data)."""
+    """The batch's dataset, loaded once per Dask worker process (from the snapshot cache
+    when it can be), refused if it is not the one the batch validated (it changed since,
+    or the worker's path holds other data)."""
     data = open_dataset(
         call.dataset, cache=call.cache, today=call.today, calendar_quarters=calendar_quarters
     )
@@ -321,8 +334,8 @@ def _on_dask(
     tasks: list[Task],
     report: _Progress,
 ) -> dict[str, Outcome]:
-    """Send the same tasks to the Dask cluster at ``scheduler``; the dataset goes once to each
-    worker. A task whose worker died (Dask retries it elsewhere first) is a failed outcome.
+    """Send the same tasks to the Dask cluster at ``scheduler``; each worker loads the dataset
+    once. A task whose worker died (Dask retries it elsewhere first) is a failed outcome.
 
     The batch's client is not the process's default (``set_as_default=False``), so every
     call names it or its event loop: ``as_completed`` without ``loop=`` follows the
@@ -331,8 +344,9 @@ def _on_dask(
     loop" when a future has to be waited for again). Only as many tasks as the cluster
     has threads are on it at once: Dask counts a dying worker against every task it
     holds, so a queued report must not be held by a worker that dies running another.
-    The workers load the dataset themselves (:func:`load_on_worker`), once each at most:
-    data scattered from here would be lost for good with the workers that held it.
+    The workers load the dataset themselves (:func:`load_on_worker`): data scattered from
+    here would be lost for good with the workers that held it, and tasks that depend on
+    data go to the workers holding it, not to the idle ones.
     """
     try:
         from distributed import Client
@@ -348,17 +362,16 @@ def _on_dask(
     sent: dict = {}  # the futures on the cluster, each with its task
     try:
         with runner.interruptible():
-            shared = client.submit(
-                load_on_worker, call, calendar, data.fingerprint(), pure=False,
-                key=f"auditlib-dataset-{os.urandom(4).hex()}",
-            )  # fmt: skip
+            fingerprint = data.fingerprint()
             waiting = iter(tasks)
             running = dask_completed(loop=client.loop)
 
             def send(count: int) -> None:
                 for task in itertools.islice(waiting, count):
                     key = f"auditlib-{task.service}-{os.urandom(4).hex()}"
-                    future = client.submit(run_task, call, shared, task, pure=False, key=key)
+                    future = client.submit(
+                        run_on_worker, call, calendar, fingerprint, task, pure=False, key=key
+                    )
                     sent[future] = task
                     running.add(future)
 
