@@ -313,8 +313,8 @@ def run_on_worker(call: Context, calendar_quarters: bool, fingerprint: str, task
 @functools.lru_cache(maxsize=1)
 def load_on_worker(call: Context, calendar_quarters: bool, fingerprint: str) -> Dataset:
     """The batch's dataset, loaded once per Dask worker process (from the snapshot cache
-    when it can be), refused if it is not the one the batch validated (it changed since,
-    or the worker's path holds other data)."""
+    when it can be; kept until a batch on other data replaces it), refused if it is not
+    the one the batch validated (it changed since, or the worker's path holds other data)."""
     data = open_dataset(
         call.dataset, cache=call.cache, today=call.today, calendar_quarters=calendar_quarters
     )
