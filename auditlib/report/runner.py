@@ -238,7 +238,8 @@ def _execute(source: Path, staging: Path, params: RunParams, root: Path, name: s
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    executed = staging / "report.ipynb"
+    _stay_put()
+    executed = staging.resolve() / "report.ipynb"
     values = {**params.notebook_values(), "tables_dir": str(staging.resolve())}
     sockets = Path(tempfile.mkdtemp(prefix="auditlib-kernel-"))
     manager = _kernel_manager(sockets, source.parent)
@@ -293,6 +294,25 @@ def _kill(manager, *, forget: bool = True) -> bool:
     except (ProcessLookupError, PermissionError):
         return False
     return True
+
+
+def _stay_put() -> None:
+    """Keep papermill from changing the process's working folder around its reads and writes.
+
+    Its local file handler ``chdir``s to a folder it keeps process-wide, saved and
+    restored by each run: with a batch's reports on threads one run restores
+    another's, so a relative path points elsewhere and every thread's working
+    folder moves. The runner gives papermill absolute paths, so the handler with
+    its folder left unset (``chdir(None)`` does nothing) reads and writes the same files.
+    """
+    from papermill.iorw import papermill_io
+
+    handler = papermill_io.get_handler("/")  # a path of no scheme: the local file handler
+    if getattr(handler, "stays_put", False):
+        return
+    handler.cwd(None)  # unset whatever an earlier run left
+    handler.cwd = lambda new_path: None
+    handler.stays_put = True
 
 
 def _kernel_manager(sockets: Path, cwd: Path) -> type:
