@@ -10,7 +10,12 @@ import pyarrow.compute as pc
 __all__ = ["index_in", "isin"]
 
 
-def _text(values) -> pa.Array:
+def _text(values) -> pa.Array | pa.ChunkedArray:
+    """Values as Arrow text: an Arrow array as it is, anything else through pandas' strings."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.cast(pa.large_string())
+    if not isinstance(values, (pd.Series, pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)):
+        values = list(values)  # a set, a tuple, any other collection
     return pa.array(pd.Series(values).astype("string"), from_pandas=True).cast(pa.large_string())
 
 
@@ -28,8 +33,8 @@ def isin(values: pd.Series, allowed) -> np.ndarray:
     """``values.isin(allowed)`` as text, by Arrow's hash lookup (missing values are not in).
 
     pandas' ``isin`` on Arrow-backed strings walks the allowed values in Python,
-    which costs seconds against a table of a million keys.
+    which costs seconds against a table of a million keys. ``allowed`` may be
+    any collection of values, or an Arrow array.
     """
-    value_set = pa.array([str(v) for v in allowed], type=pa.large_string())
-    found = pc.is_in(_text(values), value_set=value_set).fill_null(False)
+    found = pc.is_in(_text(values), value_set=_text(allowed)).fill_null(False)
     return found.to_numpy(zero_copy_only=False)

@@ -178,14 +178,13 @@ def _read_csv_arrow(file: Path) -> pd.DataFrame:
         read_options=csv.ReadOptions(column_names=names, encoding="utf8"),
         parse_options=csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
         convert_options=csv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
+            column_types=dict.fromkeys(names, pa.large_string()),  # pandas' own string layout
             null_values=[""],
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         ),
     )
-    text = pd.StringDtype("pyarrow")
-    return table.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get)
+    return table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow")}.get)
 
 
 def _read_csv_text(file: Path) -> pd.DataFrame:
@@ -236,7 +235,9 @@ def _tidy(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2)
     if fmt != "parquet" and len(frame.columns):
-        frame = frame[frame.notna().any(axis=1)]
+        written = frame.notna().any(axis=1)
+        if not written.all():  # filtering copies every column: only when there is a blank row
+            frame = frame[written]
     return frame
 
 

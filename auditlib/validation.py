@@ -19,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pandera
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._columns import isin
 from .contract import REQUIRED_TABLES, TABLES, Column, Table
@@ -69,7 +71,7 @@ def _load(path, *, today, calendar_quarters) -> tuple[Dataset, list[Problem]]:
             TABLES[name], raw, calendar_quarters
         )
         problems += table_problems
-    keys = {name: _key_values(typed[name], TABLES[name]) for name in typed}
+    keys = {name: _keys(typed[name], TABLES[name]) for name in typed}
     for name, raw in raw_tables.items():
         if len(typed[name].columns):
             problems += _check_table(
@@ -160,15 +162,38 @@ def _type_table(spec: Table, raw: RawTable, calendar_quarters: bool):
 
 
 def _blank_to_na(values: pd.Series) -> pd.Series:
+    text = _arrow_text(values)
+    if text is not None:  # read as Arrow text (a CSV): trimmed in one pass, no pandas wrappers
+        text = pc.utf8_trim_whitespace(text)
+        blank = pc.equal(text, "")
+        if pc.any(blank).as_py():
+            text = pc.if_else(blank, pa.scalar(None, text.type), text)
+        return _series(text, values.dtype, values.index)
     if values.dtype == object or pd.api.types.is_string_dtype(values):
         text = values.astype("string").str.strip()
         return text.mask(text == "")
     return values
 
 
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow text behind an Arrow-backed string column (no copy), or None for any other."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        array = pa.array(values.array)  # the array's own Arrow data, one chunk or several
+        return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+    return None
+
+
+def _series(array: pa.Array | pa.ChunkedArray, dtype, index: pd.Index) -> pd.Series:
+    """An Arrow array as a pandas column of ``dtype`` (a pandas extension dtype)."""
+    if isinstance(array, pa.Array):
+        array = pa.chunked_array([array])
+    return pd.Series(dtype.__from_arrow__(array), index=index)
+
+
 def _parse(column: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """The column in its contract type, and a mask of written cells that could not be read."""
-    values = _blank_to_na(values)
+    values = _blank_to_na(_strict(values, column.kind))
     parsed = _PARSERS[column.kind](values, column)
     return parsed, values.notna() & parsed.isna()
 
@@ -189,8 +214,17 @@ def _whole(numbers: pd.Series) -> pd.Series:
     return (numbers == np.floor(numbers)) & (numbers.abs() <= _EXACT_WHOLE)
 
 
+_ARROW_TYPES = {"string": pa.large_string(), "boolean": pa.bool_()}
+
+
 def _by_distinct_value(values: pd.Series, read: Callable[[str], object], dtype: str) -> pd.Series:
     """Apply ``read`` to each distinct value once: a column of a million cells holds a handful."""
+    text = _arrow_text(values)
+    if text is not None:  # Arrow's dictionary encoding, then one take: no object array
+        encoded = text.combine_chunks().dictionary_encode()
+        distinct = [read(v) for v in encoded.dictionary.to_pylist()]
+        lookup = pa.array(distinct, type=_ARROW_TYPES[dtype])
+        return _series(lookup.take(encoded.indices), pd.api.types.pandas_dtype(dtype), values.index)
     codes, distinct = pd.factorize(values)
     lookup = np.array([read(str(v)) for v in distinct] + [None], dtype=object)
     return pd.Series(lookup[codes], index=values.index).astype(dtype)
@@ -252,6 +286,34 @@ def _zoned(text: pd.Series) -> np.ndarray:
     return zoned
 
 
+# The kinds whose text Arrow casts strictly, and the type it casts them to.
+_STRICT_TYPES = {
+    "int": pa.float64(),
+    "number": pa.float64(),
+    "date": pa.timestamp("ns"),
+    "timestamp": pa.timestamp("ns"),
+}
+
+
+def _strict(values: pd.Series, kind: str) -> pd.Series:
+    """A number or date column of Arrow text cast whole by Arrow; any other column as it is.
+
+    Arrow's cast accepts only what the careful parse reads the same way
+    (decimal numbers; ISO 8601 dates without a zone, in nanosecond range;
+    no spaces), and refuses the whole column otherwise. So a column it takes
+    needs no cell-by-cell look, and a column with one refused cell stays text
+    for the careful parse, which finds that cell and reports it as written.
+    """
+    text = _arrow_text(values) if kind in _STRICT_TYPES else None
+    if text is None:
+        return values
+    try:
+        typed = text.cast(_STRICT_TYPES[kind])
+    except pa.ArrowInvalid:
+        return values
+    return pd.Series(typed.to_numpy(zero_copy_only=False), index=values.index)
+
+
 def _excel_cell_text(value):
     # An XLSX column may mix real Excel dates with typed text; both are fine. isoformat()
     # rather than pd.Timestamp: a date in year 9999 is a user's typo, not a crash.
@@ -263,7 +325,10 @@ def _excel_cell_text(value):
 def _parse_number(values: pd.Series, column: Column) -> pd.Series:
     if pd.api.types.is_bool_dtype(values):
         return pd.Series(np.nan, index=values.index)
-    numbers = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
+    if pd.api.types.is_float_dtype(values):  # cast by Arrow, or a spreadsheet's numbers
+        numbers = pd.Series(values.to_numpy("float64", na_value=np.nan), index=values.index)
+    else:
+        numbers = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
     numbers = numbers.astype("float64")
     numbers = numbers.where(np.isfinite(numbers))  # inf, -inf and 1e400 are not measurements
     return numbers.astype("Float64" if column.kind == "number" else "float64")
@@ -290,15 +355,15 @@ _QUARTER_HINT = "a quarter label like 2026/27 Q2"
 
 def _parse_quarters(values: pd.Series, bad: pd.Series, calendar_quarters: bool):
     """Quarter labels written in their canonical form; unknown labels become unparsed."""
-    canonical = {}
-    for label in values.dropna().unique():  # a handful of distinct labels, not one per row
+
+    def read(label: str) -> str | None:
         try:
             period = parse_period(label, calendar_quarters=calendar_quarters)
         except PeriodError:
-            continue
-        if period.kind == "quarter":
-            canonical[label] = period.label
-    parsed = values.map(canonical).astype("string")
+            return None
+        return period.label if period.kind == "quarter" else None
+
+    parsed = _by_distinct_value(values, read, "string")
     return parsed, bad | (values.notna() & parsed.isna())
 
 
@@ -323,28 +388,48 @@ class _Rule:
     expected: str
 
 
-def _key_values(frame: pd.DataFrame, spec: Table) -> pd.Index | None:
-    if len(spec.key) != 1 or spec.key[0] not in frame.columns:
-        return None
-    return pd.Index(frame[spec.key[0]].dropna().unique())
+@dataclass(frozen=True)
+class _Keys:
+    """A table's distinct key values (what references to it may name), and whether any repeats."""
+
+    values: pa.Array | None
+    repeated: bool
 
 
-def _column_checks(column: Column, keys, today: pd.Timestamp) -> list[tuple[pa.Check, _Rule]]:
+def _keys(frame: pd.DataFrame, spec: Table) -> _Keys:
+    """One Arrow hash of the key column(s) answers both; pandera then checks uniqueness (and
+    reports the repeated rows) only for a table where some key repeats.
+
+    A blank key counts as a value here, so a table is let off pandera's check
+    only when no value, blank or not, is written twice.
+    """
+    if not set(spec.key) <= set(frame.columns):
+        return _Keys(None, False)
+    arrays = [pa.array(frame[name], from_pandas=True) for name in spec.key]
+    if len(arrays) == 1:
+        distinct = pc.unique(arrays[0])
+        return _Keys(distinct.drop_null(), len(distinct) < len(frame))
+    table = pa.table(dict(zip(spec.key, arrays, strict=True)))
+    groups = table.group_by(list(spec.key)).aggregate([])
+    return _Keys(None, groups.num_rows < len(frame))
+
+
+def _column_checks(column: Column, keys, today: pd.Timestamp) -> list[tuple[pandera.Check, _Rule]]:
     checks = []
     if column.kind == "enum":
         checks.append((_isin(column.values), _Rule("unknown_value", column.expected)))
     if column.minimum is not None or column.maximum is not None:
         low = column.minimum if column.minimum is not None else -np.inf
         high = column.maximum if column.maximum is not None else np.inf
-        check = pa.Check.in_range(low, high, include_min=not column.exclusive_minimum)
+        check = pandera.Check.in_range(low, high, include_min=not column.exclusive_minimum)
         checks.append((check, _Rule("out_of_range", column.expected)))
     if column.kind in ("date", "timestamp"):
-        checks.append((pa.Check.ge(EARLIEST), _Rule("too_early", "a date in 2000 or later")))
+        checks.append((pandera.Check.ge(EARLIEST), _Rule("too_early", "a date in 2000 or later")))
         if column.when == "event":
             latest = today + pd.Timedelta(days=1)
             checks.append(
                 (
-                    pa.Check.lt(latest),
+                    pandera.Check.lt(latest),
                     _Rule("future_date", f"has not happened yet (today is {today:%Y-%m-%d})"),
                 )
             )
@@ -352,29 +437,30 @@ def _column_checks(column: Column, keys, today: pd.Timestamp) -> list[tuple[pa.C
             horizon = today + pd.DateOffset(years=5)
             checks.append(
                 (
-                    pa.Check.le(horizon),
+                    pandera.Check.le(horizon),
                     _Rule("too_far_ahead", "a planned date at most five years ahead"),
                 )
             )
-    if column.references and keys.get(column.references) is not None:
+    target_keys = keys.get(column.references) if column.references else None
+    if target_keys is not None and target_keys.values is not None:
         target = TABLES[column.references]
         rule = _Rule("missing_reference", f"not found in table {target.name} ({target.key[0]})")
-        checks.append((_isin(keys[column.references]), rule))
+        checks.append((_isin(target_keys.values), rule))
     return checks
 
 
-def _isin(allowed) -> pa.Check:
+def _isin(allowed) -> pandera.Check:
     def check(values: pd.Series) -> pd.Series:
         return pd.Series(isin(values, allowed), index=values.index) | values.isna()
 
-    return pa.Check(check)
+    return pandera.Check(check)
 
 
-def _order_check(earlier: str, later: str) -> pa.Check:
+def _order_check(earlier: str, later: str) -> pandera.Check:
     def holds(frame: pd.DataFrame) -> pd.Series:
         return ~(frame[later] < frame[earlier]).fillna(False).astype(bool)
 
-    return pa.Check(holds)
+    return pandera.Check(holds)
 
 
 def _check_table(spec: Table, raw: RawTable, typed, unreadable, keys, today) -> list[Problem]:
@@ -386,8 +472,8 @@ def _check_table(spec: Table, raw: RawTable, typed, unreadable, keys, today) -> 
         pairs = _column_checks(column, keys, today)
         for number, (_, rule) in enumerate(pairs):
             rules[(column.name, number)] = rule
-        unique = spec.key == (column.name,)
-        columns[column.name] = pa.Column(
+        unique = spec.key == (column.name,) and keys[spec.name].repeated
+        columns[column.name] = pandera.Column(
             nullable=True,  # blanks are reported by _blank_required in the contract's words
             unique=unique,
             checks=[check for check, _ in pairs],
@@ -398,13 +484,12 @@ def _check_table(spec: Table, raw: RawTable, typed, unreadable, keys, today) -> 
         if earlier in typed.columns and later in typed.columns:
             rules[(None, len(frame_checks))] = _Rule("date_order", f"expected {wording}")
             frame_checks.append(_order_check(earlier, later))
-    multi_key = (
-        list(spec.key) if len(spec.key) > 1 and set(spec.key) <= set(typed.columns) else None
-    )
-    schema = pa.DataFrameSchema(columns, checks=frame_checks, unique=multi_key, coerce=False)
+    repeated = len(spec.key) > 1 and keys[spec.name].repeated
+    multi_key = list(spec.key) if repeated else None
+    schema = pandera.DataFrameSchema(columns, checks=frame_checks, unique=multi_key, coerce=False)
     try:
         schema.validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as errors:
+    except pandera.errors.SchemaErrors as errors:
         problems = _translate(errors.failure_cases, spec, raw, rules)
     else:
         problems = []
