@@ -203,7 +203,7 @@ def _parse_text(values: pd.Series, column: Column) -> pd.Series:
         numbers = values.dropna()
         if _whole(numbers).all():
             values = values.astype("Int64")
-    return values.astype("string").str.strip()
+    return values.astype("string")  # text was trimmed by _blank_to_na
 
 
 _EXACT_WHOLE = 2.0**53  # beyond this a float no longer holds every whole number
@@ -273,7 +273,9 @@ def _parse_dates(values: pd.Series, column: Column) -> pd.Series:
         parsed = parsed.dt.tz_localize(None).mask(_zoned(as_text))
     # pandas 3 reads 9999-12-31 at microsecond resolution; the workbench's dates are nanosecond.
     in_range = (parsed >= pd.Timestamp.min) & (parsed <= pd.Timestamp.max)
-    parsed = parsed.where(in_range).astype("datetime64[ns]")
+    if not (in_range | parsed.isna()).all():
+        parsed = parsed.where(in_range)
+    parsed = parsed.astype("datetime64[ns]")
     return parsed.dt.normalize() if column.kind == "date" else parsed
 
 
@@ -392,12 +394,12 @@ class _Rule:
 class _Keys:
     """A table's distinct key values (what references to it may name), and whether any repeats."""
 
-    values: pa.Array | None
+    values: pa.Array | pa.ChunkedArray | None
     repeated: bool
 
 
 def _keys(frame: pd.DataFrame, spec: Table) -> _Keys:
-    """One Arrow hash of the key column(s) answers both; pandera then checks uniqueness (and
+    """The key's values and whether any repeats, by Arrow; pandera then checks uniqueness (and
     reports the repeated rows) only for a table where some key repeats.
 
     A blank key counts as a value here, so a table is let off pandera's check
@@ -406,12 +408,33 @@ def _keys(frame: pd.DataFrame, spec: Table) -> _Keys:
     if not set(spec.key) <= set(frame.columns):
         return _Keys(None, False)
     arrays = [pa.array(frame[name], from_pandas=True) for name in spec.key]
-    if len(arrays) == 1:
-        distinct = pc.unique(arrays[0])
-        return _Keys(distinct.drop_null(), len(distinct) < len(frame))
-    table = pa.table(dict(zip(spec.key, arrays, strict=True)))
-    groups = table.group_by(list(spec.key)).aggregate([])
-    return _Keys(None, groups.num_rows < len(frame))
+    if len(arrays) > 1:
+        return _Keys(None, _distinct_rows(arrays) < len(frame))
+    key = arrays[0]
+    if _strictly_increasing(key):  # ids written in order: no repeats, and no hashing to prove it
+        return _Keys(key, False)
+    distinct = pc.unique(key)
+    return _Keys(distinct.drop_null(), len(distinct) < len(key))
+
+
+def _strictly_increasing(values: pa.Array | pa.ChunkedArray) -> bool:
+    if values.null_count or len(values) < 2:
+        return not values.null_count
+    return pc.all(pc.greater(values[1:], values[:-1])).as_py()
+
+
+def _distinct_rows(arrays: list) -> int:
+    """How many distinct combinations the columns hold (a blank is a value), by numbering each
+    column's values and then each combination, so that no text is hashed twice."""
+    codes = None
+    for array in arrays:
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        encoded = pc.dictionary_encode(array, null_encoding="encode")
+        column = encoded.indices.to_numpy().astype(np.int64)
+        codes = column if codes is None else codes * len(encoded.dictionary) + column
+        codes = pc.dictionary_encode(pa.array(codes)).indices.to_numpy().astype(np.int64)
+    return int(codes.max()) + 1 if len(codes) else 0
 
 
 def _column_checks(column: Column, keys, today: pd.Timestamp) -> list[tuple[pandera.Check, _Rule]]:
@@ -453,7 +476,7 @@ def _isin(allowed) -> pandera.Check:
     def check(values: pd.Series) -> pd.Series:
         return pd.Series(isin(values, allowed), index=values.index) | values.isna()
 
-    return pandera.Check(check)
+    return pandera.Check(check, ignore_na=False)  # blanks pass here: no copy without them
 
 
 def _order_check(earlier: str, later: str) -> pandera.Check:
