@@ -301,8 +301,8 @@ def _strict(values: pd.Series, kind: str) -> pd.Series:
     """A number or date column of Arrow text cast whole by Arrow; any other column as it is.
 
     Arrow's cast accepts only what the careful parse reads the same way
-    (decimal numbers; ISO 8601 dates without a zone, in nanosecond range;
-    no spaces), and refuses the whole column otherwise. So a column it takes
+    (finite decimal numbers; ISO 8601 dates without a zone, in nanosecond
+    range; no spaces), and refuses the whole column otherwise. So a column it takes
     needs no cell-by-cell look, and a column with one refused cell stays text
     for the careful parse, which finds that cell and reports it as written.
     """
@@ -313,6 +313,8 @@ def _strict(values: pd.Series, kind: str) -> pd.Series:
         typed = text.cast(_STRICT_TYPES[kind])
     except pa.ArrowInvalid:
         return values
+    if pa.types.is_floating(typed.type) and not pc.all(pc.is_finite(typed)).as_py():
+        return values  # "nan" would pass for a blank: the careful parse reports it as written
     return pd.Series(typed.to_numpy(zero_copy_only=False), index=values.index)
 
 

@@ -162,6 +162,12 @@ def test_the_fast_path_reads_each_cell_as_the_careful_parse(kind):
     careful_values, careful_bad = validation._parse(column, careful)
     pd.testing.assert_series_equal(fast_values, careful_values)
     pd.testing.assert_series_equal(fast_bad, careful_bad)
+    for cell in EDGE_CELLS[kind]:  # each alone beside a good cell: the fast path may take it
+        cells = [cell, EDGE_CELLS[kind][0], None]
+        fast = validation._parse(column, pd.Series(cells, dtype=pd.StringDtype("pyarrow")))
+        careful = validation._parse(column, pd.Series(cells, dtype=object))
+        pd.testing.assert_series_equal(fast[0], careful[0], obj=repr(cell))
+        pd.testing.assert_series_equal(fast[1], careful[1], obj=repr(cell))
     # each kind but enum has a cell neither path can read (an unknown word is checked later)
     assert fast_bad.any() == (kind != "enum")
 
