@@ -442,19 +442,22 @@ def _distinct_rows(arrays: list) -> int:
 def _column_checks(column: Column, keys, today: pd.Timestamp) -> list[tuple[pandera.Check, _Rule]]:
     checks = []
     if column.kind == "enum":
-        checks.append((_isin(column.values), _Rule("unknown_value", column.expected)))
+        allowed = column.values
+        checks.append((_cells(lambda v: isin(v, allowed)), _Rule("unknown_value", column.expected)))
     if column.minimum is not None or column.maximum is not None:
         low = column.minimum if column.minimum is not None else -np.inf
         high = column.maximum if column.maximum is not None else np.inf
-        check = pandera.Check.in_range(low, high, include_min=not column.exclusive_minimum)
+        above = (lambda v: v > low) if column.exclusive_minimum else (lambda v: v >= low)
+        check = _cells(lambda v: above(v) & (v <= high))
         checks.append((check, _Rule("out_of_range", column.expected)))
     if column.kind in ("date", "timestamp"):
-        checks.append((pandera.Check.ge(EARLIEST), _Rule("too_early", "a date in 2000 or later")))
+        too_early = _Rule("too_early", "a date in 2000 or later")
+        checks.append((_cells(lambda v: v >= EARLIEST), too_early))
         if column.when == "event":
             latest = today + pd.Timedelta(days=1)
             checks.append(
                 (
-                    pandera.Check.lt(latest),
+                    _cells(lambda v: v < latest),
                     _Rule("future_date", f"has not happened yet (today is {today:%Y-%m-%d})"),
                 )
             )
@@ -462,7 +465,7 @@ def _column_checks(column: Column, keys, today: pd.Timestamp) -> list[tuple[pand
             horizon = today + pd.DateOffset(years=5)
             checks.append(
                 (
-                    pandera.Check.le(horizon),
+                    _cells(lambda v: v <= horizon),
                     _Rule("too_far_ahead", "a planned date at most five years ahead"),
                 )
             )
@@ -470,15 +473,18 @@ def _column_checks(column: Column, keys, today: pd.Timestamp) -> list[tuple[pand
     if target_keys is not None and target_keys.values is not None:
         target = TABLES[column.references]
         rule = _Rule("missing_reference", f"not found in table {target.name} ({target.key[0]})")
-        checks.append((_isin(target_keys.values), rule))
+        checks.append((_cells(lambda v: isin(v, target_keys.values)), rule))
     return checks
 
 
-def _isin(allowed) -> pandera.Check:
-    def check(values: pd.Series) -> pd.Series:
-        return pd.Series(isin(values, allowed), index=values.index) | values.isna()
+def _cells(holds: Callable[[pd.Series], object]) -> pandera.Check:
+    """A pandera check of each written cell, where a blank passes (blanks are reported by
+    _blank_required): passed here, rather than dropped by pandera, which copies the column."""
 
-    return pandera.Check(check, ignore_na=False)  # blanks pass here: no copy without them
+    def check(values: pd.Series) -> pd.Series:
+        return (pd.Series(holds(values), index=values.index) | values.isna()).astype(bool)
+
+    return pandera.Check(check, ignore_na=False)
 
 
 def _order_check(earlier: str, later: str) -> pandera.Check:
