@@ -2,7 +2,9 @@
 
 Two stages, both over whole columns. First each cell is read into its
 contract type (dates, booleans, enumerations...); a cell that cannot be read
-is a ``wrong_type`` problem reported with the value as the user wrote it.
+is a ``wrong_type`` problem reported with the value as the user wrote it. A
+CSV's text is typed by Arrow where Arrow's strict casts take the whole column,
+and by the careful pandas parse, which locates every unreadable cell, where not.
 Then a pandera schema built from :mod:`auditlib.contract` checks blanks, keys,
 allowed values, ranges, date limits, date order and references, collecting
 every failure at once (``lazy=True``). Pandera's failure cases are translated
@@ -420,6 +422,7 @@ def _keys(frame: pd.DataFrame, spec: Table) -> _Keys:
 
 
 def _strictly_increasing(values: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether every value is after the one before it (so none repeats), with no blank."""
     if values.null_count or len(values) < 2:
         return not values.null_count
     return pc.all(pc.greater(values[1:], values[:-1])).as_py()
