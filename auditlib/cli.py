@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from ._allocator import use_system_allocator
 from .errors import AuditlibError, DatasetError, PeriodError, ReportError
 
 if TYPE_CHECKING:  # the heavy modules load inside the commands that need them
@@ -30,6 +31,7 @@ DEMO_DIR = Path("data/demo")
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    use_system_allocator()  # before pyarrow loads; the report kernels inherit it
     parser = _parser()
     args = parser.parse_args(argv)
     try:

@@ -30,18 +30,22 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from auditlib.compare import compare
-from auditlib.contract import TABLES
-from auditlib.grid import self_score_grid
-from auditlib.loading import read_tables
-from auditlib.metrics import compute_metrics
-from auditlib.periods import quarters_between
-from auditlib.sampling import draw_sample
-from auditlib.snapshot import open_dataset
-from auditlib.synth import SCALES, make_dataset, write_dataset
-from auditlib.trends import metric_trends
-from auditlib.validation import load_dataset
-from auditlib.worksheet import save_sample
+from auditlib._allocator import use_system_allocator
+
+use_system_allocator()  # as the command line does, before pyarrow loads
+
+from auditlib.compare import compare  # noqa: E402
+from auditlib.contract import TABLES  # noqa: E402
+from auditlib.grid import self_score_grid  # noqa: E402
+from auditlib.loading import read_tables  # noqa: E402
+from auditlib.metrics import compute_metrics  # noqa: E402
+from auditlib.periods import quarters_between  # noqa: E402
+from auditlib.sampling import draw_sample  # noqa: E402
+from auditlib.snapshot import open_dataset  # noqa: E402
+from auditlib.synth import SCALES, make_dataset, write_dataset  # noqa: E402
+from auditlib.trends import metric_trends  # noqa: E402
+from auditlib.validation import load_dataset  # noqa: E402
+from auditlib.worksheet import save_sample  # noqa: E402
 
 TIMES: dict[str, float] = {}
 
@@ -59,8 +63,12 @@ def peak_memory_gib() -> float:
 
 
 def load_average() -> str:
+    import pyarrow
+
     one, five, _ = os.getloadavg()
-    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+    pool = pyarrow.default_memory_pool().backend_name
+    return (f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores; "
+            f"Arrow allocator {pool}")  # fmt: skip
 
 
 _ARROW_TYPES = {"int": "int64", "number": "float64", "bool": "bool", "date": "timestamp[s]"}

@@ -124,3 +124,18 @@ def test_messages_name_the_command_options(make_dataset, tmp_path, capsys):
     assert main(args) == 0
     assert main(args) == 1
     assert "redraw on purpose with --force" in capsys.readouterr().err
+
+
+def test_a_command_runs_arrow_on_the_system_allocator_unless_told_otherwise(tmp_path):
+    """mimalloc made a process's first large load 3-4x slower; a user's own choice stands."""
+    script = (
+        "import sys; from auditlib.cli import main; code = main(sys.argv[1:]); "
+        "import pyarrow; print(pyarrow.default_memory_pool().backend_name); sys.exit(code)"
+    )
+    command = [sys.executable, "-c", script, "sample-size", "--margin", "0.1", "--population", "50"]
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    ran = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    assert ran.stdout.splitlines()[-1] == "system"
+    env["ARROW_DEFAULT_MEMORY_POOL"] = "mimalloc"
+    ran = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    assert ran.stdout.splitlines()[-1] == "mimalloc"
