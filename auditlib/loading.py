@@ -173,10 +173,14 @@ def _read_csv_arrow(file: Path) -> pd.DataFrame:
     if not width:
         raise ValueError("no header row")
     names = [f"f{number}" for number in range(width)]
+    data = file.read_bytes()
+    # A line break inside a value needs quotes around it; a file with no quote at all can be
+    # cut into blocks at any line break, which reads it about twice as fast.
+    quoted = b'"' in data
     table = csv.read_csv(
-        file,
+        pa.BufferReader(data),
         read_options=csv.ReadOptions(column_names=names, encoding="utf8"),
-        parse_options=csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+        parse_options=csv.ParseOptions(newlines_in_values=quoted, ignore_empty_lines=False),
         convert_options=csv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.large_string()),  # pandas' own string layout
             null_values=[""],

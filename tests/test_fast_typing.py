@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import MEETINGS, TODAY
+from conftest import MEETINGS, SERVICES, TODAY
 
-from auditlib import validation
+from auditlib import loading, validation
 from auditlib.contract import TABLES
 from auditlib.validation import load_dataset, validate_dataset
 
@@ -198,3 +198,21 @@ def test_a_column_arrow_can_cast_whole_skips_the_careful_parse(kind, cells, expe
         pd.testing.assert_series_equal(typed, pd.Series(expected, dtype="datetime64[ns]"))
     refused = pd.Series([*cells[:-1], f"{cells[-1] or ''} x"], dtype=pd.StringDtype("pyarrow"))
     assert validation._strict(refused, kind) is refused  # one refused cell: all read carefully
+
+
+def test_line_breaks_inside_quoted_values_survive_a_file_of_many_blocks(make_dataset, monkeypatch):
+    """A file with quotes is read by Arrow in its careful mode, where a block is never cut at
+    a line break inside a value (this one is about 2 MB: several Arrow blocks), not handed
+    to the slow pandas reader after Arrow's fast mode gives up."""
+    slow = lambda file: pytest.fail("read by the pandas fallback")  # noqa: E731
+    monkeypatch.setattr(loading, "_read_csv_text", slow)
+    rows = [f'S-{i:05d},"Home\n{i}",England,supported_living,Site {i}' for i in range(40_000)]
+    rows[-1] = rows[-1].replace("England", "Atlantis")
+    services = SERVICES.strip() + "\n" + "\n".join(rows) + "\n"
+    folder = make_dataset(services=services)
+    problems = validate_dataset(folder, today=TODAY)
+    assert problems_of(problems, "unknown_value") == [(40_003, "nation", "Atlantis")]
+    names = load_dataset(make_dataset(services=services.replace("Atlantis", "England")),
+                         today=TODAY).services["service_name"]  # fmt: skip
+    assert len(names) == 40_002
+    assert names.loc[40_003] == "Home\n39999" and names.loc[4] == "Home\n0"
