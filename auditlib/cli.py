@@ -154,14 +154,16 @@ def _render(table: pd.DataFrame, fmt: str, names: dict[str, str] | None = None) 
     return csv_text(table, float_format="%.6g", date_format="%Y-%m-%d")
 
 
-def _load(args):
+def _load(args, services: Sequence[str] | None = None):
+    """The dataset, cut to ``services`` when given (a snapshot then reads only their rows)."""
     from .snapshot import open_dataset
 
     as_of = getattr(args, "as_of", None)
     _say(f"reading {args.dataset} ...")
     dataset = open_dataset(
-        args.dataset, cache=_cache(args), calendar_quarters=args.calendar_quarters, progress=_say
-    )
+        args.dataset, cache=_cache(args), calendar_quarters=args.calendar_quarters,
+        services=services, progress=_say,
+    )  # fmt: skip
     args.service_names = _names(dataset)  # shown beside the ids by --format table
     return dataset, as_of or date.today()
 
@@ -208,7 +210,7 @@ def _run_metrics(args) -> int:
     from .sampling import select_services
     from .scope import scoped_metrics
 
-    dataset, as_of = _load(args)
+    dataset, as_of = _load(args, _services(args.services))
     quarter = _quarter(args.quarter, args, as_of)
     periods = months_of(quarter) if args.by == "month" else [quarter]
     services = args.services and select_services(dataset, _services(args.services))
@@ -493,7 +495,7 @@ def _target(text: str) -> tuple[str, float]:
 def _run_trends(args) -> int:
     from .trends import metric_trends, trend_charts, trend_summary
 
-    dataset, as_of = _load(args)
+    dataset, as_of = _load(args, _services(args.services))
     quarter = _quarter(args.quarter, args, as_of)
     _say(f"SPC by month: {args.months} months to the end of {quarter}, as of {as_of:%d %b %Y}")
     result = metric_trends(

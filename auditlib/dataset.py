@@ -37,6 +37,8 @@ class Dataset:
     tables: dict[str, pd.DataFrame]
     sources: dict[str, Source] = field(default_factory=dict)
     path: str | None = None
+    known_fingerprint: str | None = field(default=None, repr=False, compare=False)
+    """:meth:`fingerprint`, once worked out (or kept by the snapshot it was read from)."""
 
     def __contains__(self, name: str) -> bool:
         return name in self.tables
@@ -60,7 +62,17 @@ class Dataset:
         return self.tables["meetings"]
 
     def fingerprint(self) -> str:
-        """A SHA-256 over every table's content, stable across file formats."""
+        """A SHA-256 over every table's content, stable across file formats.
+
+        Hashing a national dataset takes seconds, and a report names it in
+        several places, so the first answer is kept: a Dataset's tables are
+        not changed in place once loaded (every cut makes a new Dataset).
+        """
+        if self.known_fingerprint is None:
+            self.known_fingerprint = self._content_fingerprint()
+        return self.known_fingerprint
+
+    def _content_fingerprint(self) -> str:
         digest = hashlib.sha256()
         for name in sorted(self.tables):
             table = self.tables[name]

@@ -15,7 +15,9 @@ date too far ahead), so a snapshot validated on one day serves that day and
 every later one, and a load for an earlier day validates afresh.
 
 Layout: ``CACHE/<key>/`` per dataset (the key is a hash of its resolved
-path and quarter setting), holding ``snapshot.json`` and ``<table>.parquet``;
+path and quarter setting), holding ``snapshot.json``, ``<table>.parquet`` and
+``<table>.by-service.parquet`` (the same rows grouped by the service they
+belong to, in small row groups, for a load of chosen services only);
 ``CACHE/<key>.lock`` serialises writers and readers of that snapshot, so
 parallel batch tasks never see one half-written. Every file is written with
 :func:`~auditlib.files.atomic_write`, ``snapshot.json`` last (and removed
@@ -29,19 +31,22 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import __version__
 from .contract import TABLES
 from .dataset import Dataset, Source
 from .files import atomic_write, write_text_atomic
 from .loading import table_files
-from .validation import load_dataset
+from .scope import restrict, row_services, scope_codes, scope_of
 
 __all__ = [
     "CACHE_ENV",
@@ -56,7 +61,9 @@ __all__ = [
 
 CACHE_ENV = "AUDITLIB_CACHE"  # a folder, or "off"
 DEFAULT_CACHE = ".auditlib-cache"  # under the current folder, beside the outputs
-FORMAT = 1  # of the snapshot's files; a change here retires every older snapshot
+FORMAT = 2  # of the snapshot's files; a change here retires every older snapshot
+_SERVICE, _ROW = "_auditlib_service", "_auditlib_row"  # the by-service copies' own columns
+_ROW_GROUP = 8192  # rows: a service's rows span a few row groups, the rest are skipped
 _OFF = {"off", "no", "none", "false", "0"}
 _META = "snapshot.json"
 _LOCK_TIMEOUT = 120  # seconds: another process writing the same snapshot
@@ -72,28 +79,40 @@ def open_dataset(
     cache: str | Path | bool = True,
     today: date | None = None,
     calendar_quarters: bool = False,
+    services: Sequence[str] | None = None,
     progress: Callable[[str], None] = _quiet,
 ) -> Dataset:
     """Load ``path`` as :func:`~auditlib.validation.load_dataset` does, from its snapshot if valid.
 
     ``cache`` is the cache folder; ``True`` (the default) is ``$AUDITLIB_CACHE``
     or ``.auditlib-cache`` in the current folder, ``False`` turns the cache off.
-    ``progress`` is told when the validated copy is used, and why a snapshot
-    was not read or written.
+    ``services``, when given, gives the dataset already cut to those services
+    (exactly :func:`~auditlib.scope.restrict`'s cut): a snapshot then reads
+    only their rows, so one service of a national provider loads like a
+    small one. ``progress`` is told when the validated copy is used, and why
+    a snapshot was not read or written.
     """
     folder = cache_folder(cache)
     today = today or date.today()
     before = None if folder is None else input_fingerprint(path, calendar_quarters)
     if before is None:  # no cache, or an input the validator must report on
-        return load_dataset(path, today=today, calendar_quarters=calendar_quarters)
+        dataset = load_dataset(path, today=today, calendar_quarters=calendar_quarters)
+        return restrict(dataset, services)
     place = folder / _key(path, calendar_quarters)
-    dataset = _read(place, path, before, today, progress)
+    dataset = _read(place, path, before, today, services, progress)
     if dataset is not None:
         return dataset
     dataset = load_dataset(path, today=today, calendar_quarters=calendar_quarters)
     if input_fingerprint(path, calendar_quarters) == before:  # not changed while validating
         _write(place, dataset, before, today, progress)
-    return dataset
+    return restrict(dataset, services)
+
+
+def load_dataset(path: str | Path, **options) -> Dataset:
+    """Validate afresh (:func:`auditlib.validation.load_dataset`); pandera loads only then."""
+    from .validation import load_dataset as validate
+
+    return validate(path, **options)
 
 
 def cache_folder(cache: str | Path | bool = True) -> Path | None:
@@ -173,9 +192,7 @@ def contract_hash() -> str:
 
 
 def _pyarrow_version() -> str:
-    import pyarrow
-
-    return pyarrow.__version__
+    return pa.__version__
 
 
 def _key(path: str | Path, calendar_quarters: bool) -> str:
@@ -192,7 +209,7 @@ def _lock(place: Path):
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _read(place: Path, path, fingerprint: str, today: date, progress) -> Dataset | None:
+def _read(place: Path, path, fingerprint: str, today: date, services, progress) -> Dataset | None:
     meta_file = place / _META
     if not meta_file.is_file():
         return None
@@ -203,10 +220,7 @@ def _read(place: Path, path, fingerprint: str, today: date, progress) -> Dataset
                 return None
             if date.fromisoformat(meta["today"]) > today:  # stricter checks for an earlier day
                 return None
-            tables = {
-                name: pd.read_parquet(place / entry["file"], engine="pyarrow")
-                for name, entry in meta["tables"].items()
-            }
+            tables = _tables(place, meta["tables"], services)
             sources = {
                 name: _source(path, entry["source"]) for name, entry in meta["tables"].items()
             }
@@ -216,7 +230,29 @@ def _read(place: Path, path, fingerprint: str, today: date, progress) -> Dataset
                  "validating afresh")  # fmt: skip
         return None
     progress(f"{path}: using the validated copy from {created:%d %b %Y %H:%M} ({place})")
-    return Dataset(tables, sources, str(path))
+    whole = meta.get("content_fingerprint") if services is None else None
+    return Dataset(tables, sources, str(path), known_fingerprint=whole)
+
+
+def _tables(place: Path, entries: dict, services: Sequence[str] | None) -> dict[str, pd.DataFrame]:
+    """Every table of the snapshot, or only the chosen services' rows (by the by-service copies)."""
+    if services is None:
+        return {name: _read_parquet(place / entry["file"]) for name, entry in entries.items()}
+    wanted = scope_codes(_read_parquet(place / entries["services"]["file"]), services)
+    tables = {}
+    for name in filter(entries.__contains__, TABLES):  # in the order restrict() gives them
+        entry = entries[name]
+        if entry.get("by_service") is None:  # a table that cannot say whose its rows are
+            tables[name] = _read_parquet(place / entry["file"])
+            continue
+        codes = pa.array(wanted[scope_of(name)], type=pa.int64())
+        rows = _read_parquet(place / entry["by_service"], filters=pc.field(_SERVICE).isin(codes))
+        tables[name] = rows.sort_values(_ROW, kind="stable").drop(columns=[_SERVICE, _ROW])
+    return tables
+
+
+def _read_parquet(file: Path, **options) -> pd.DataFrame:
+    return pd.read_parquet(file, engine="pyarrow", **options)
 
 
 def _source(path, recorded: dict) -> Source:
@@ -230,9 +266,11 @@ def _source(path, recorded: dict) -> Source:
 
 def _write(place: Path, dataset: Dataset, fingerprint: str, today: date, progress) -> None:
     folder = Path(dataset.path or "")
+    owners = row_services(dataset)
     entries = {
         name: {
             "file": f"{name}.parquet",
+            "by_service": None if owners.get(name) is None else f"{name}.by-service.parquet",
             "source": {
                 "name": None if Path(source.file) == folder else Path(source.file).name,
                 "sheet": source.sheet,
@@ -248,6 +286,7 @@ def _write(place: Path, dataset: Dataset, fingerprint: str, today: date, progres
         "auditlib": __version__,
         "dataset": str(folder.resolve()),
         "today": today.isoformat(),
+        "content_fingerprint": dataset.fingerprint(),  # hashed once here, not by every report
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "tables": entries,
     }
@@ -260,14 +299,29 @@ def _write(place: Path, dataset: Dataset, fingerprint: str, today: date, progres
                 atomic_write(
                     place / entry["file"], lambda temporary, t=table: _parquet(t, temporary)
                 )
+                if entry["by_service"] is not None:
+                    copy = _by_service(table, owners[name])
+                    atomic_write(
+                        place / entry["by_service"],
+                        lambda temporary, t=copy: _parquet(t, temporary, row_group_size=_ROW_GROUP),
+                    )
             write_text_atomic(place / _META, json.dumps(meta, indent=1))
     except Exception as error:  # a cache that cannot be written never fails the command
         progress(f"warning: cannot keep a validated copy in {place} ({_reason(error)}); "
                  "the next run will validate again")  # fmt: skip
 
 
-def _parquet(table: pd.DataFrame, file: Path) -> None:
-    table.to_parquet(file, engine="pyarrow", index=True)
+def _by_service(table: pd.DataFrame, owners: np.ndarray) -> pd.DataFrame:
+    """The table's rows grouped by the service they belong to (in file order within each),
+    with that service and each row's place in the table, so that a read of one service
+    skips every other service's row groups and can put the rows back in order."""
+    order = np.argsort(owners, kind="stable")
+    order = order[owners[order] >= 0]  # rows of no service are in no service's cut
+    return table.iloc[order].assign(**{_SERVICE: owners[order], _ROW: order})
+
+
+def _parquet(table: pd.DataFrame, file: Path, **options) -> None:
+    table.to_parquet(file, engine="pyarrow", index=True, **options)
 
 
 def _reason(error: Exception) -> str:

@@ -16,7 +16,9 @@ from conftest import write_dataset
 import auditlib.snapshot as snapshot
 from auditlib.cli import main
 from auditlib.contract import TABLES
+from auditlib.dataset import Dataset
 from auditlib.errors import DatasetError
+from auditlib.scope import restrict
 from auditlib.snapshot import open_dataset
 from auditlib.validation import load_dataset
 
@@ -258,3 +260,58 @@ def test_a_kernel_started_by_the_runner_is_told_the_same_cache(tmp_path, monkeyp
     with snapshot.kernel_cache(tmp_path / "given"):
         pass
     assert "AUDITLIB_CACHE" not in os.environ
+
+
+def _rows(folder: Path, table: str, column: str, values: set[str]) -> list[int]:
+    """Row numbers (header = 1) of a CSV file whose ``column`` is one of ``values``, by csv."""
+    import csv
+
+    with open(folder / f"{table}.csv", newline="", encoding="utf-8") as handle:
+        return [n for n, row in enumerate(csv.DictReader(handle), start=2) if row[column] in values]
+
+
+@pytest.mark.parametrize("chosen", [["S-001"], ["S-004", "S-002"], ["S-999"]])
+def test_a_load_of_chosen_services_reads_only_their_rows_from_the_snapshot(
+    demo, tmp_path, validations, chosen
+):
+    cache = tmp_path / "cache"
+    whole = open_dataset(demo, cache=cache, today=LATER)
+    validations.fail = True
+    cut = open_dataset(demo, cache=cache, today=LATER, services=chosen)
+    expected = restrict(whole, chosen)
+    assert list(cut.tables) == list(expected.tables)
+    for name, table in expected.tables.items():  # every row, in file order, typed as validated
+        pd.testing.assert_frame_equal(cut.tables[name], table, check_exact=True)
+    # worked from the CSV files themselves: the chosen services' people, and the governance
+    # events of every service on a chosen service's site (NI samples are counted per site)
+    services = pd.read_csv(demo / "services.csv", dtype=str)
+    site = services["site"].fillna(services["service_id"])
+    on_sites = site.isin(site[services["service_id"].isin(chosen)])
+    neighbours = set(services.loc[on_sites, "service_id"])
+    assert list(cut.people.index) == _rows(demo, "people", "service_id", set(chosen))
+    assert list(cut["governance_events"].index) == _rows(
+        demo, "governance_events", "service_id", neighbours
+    )
+    assert set(cut.services["service_id"]) == neighbours
+    assert cut.sources == whole.sources
+
+
+def test_a_load_of_chosen_services_without_a_snapshot_is_the_same_cut(demo, tmp_path):
+    whole = open_dataset(demo, cache=False, today=LATER)
+    cut = open_dataset(demo, cache=False, today=LATER, services=["S-001"])
+    for name, table in restrict(whole, ["S-001"]).tables.items():
+        pd.testing.assert_frame_equal(cut.tables[name], table, check_exact=True)
+
+
+def test_the_snapshot_keeps_the_datasets_fingerprint_so_no_report_hashes_it_again(
+    demo, tmp_path, monkeypatch
+):
+    cache = tmp_path / "cache"
+    fresh = open_dataset(demo, cache=False, today=LATER).fingerprint()
+    open_dataset(demo, cache=cache, today=LATER)
+
+    def refuse(self):
+        raise AssertionError("hashed the whole dataset again")
+
+    monkeypatch.setattr(Dataset, "_content_fingerprint", refuse)
+    assert open_dataset(demo, cache=cache, today=LATER).fingerprint() == fresh
