@@ -17,7 +17,7 @@ import pytest
 from conftest import TODAY, write_dataset
 from matplotlib.figure import Figure
 
-from auditlib import scope as scope_module
+from auditlib import metrics as metrics_module
 from auditlib import trends as trends_module
 from auditlib.cli import main
 from auditlib.errors import DatasetError, SpcError
@@ -232,7 +232,7 @@ def test_one_metrics_pass_and_one_spc_call_per_chart_type(dataset, monkeypatch):
         return wrapper
 
     monkeypatch.setattr(
-        scope_module, "compute_metrics", counted("metrics", scope_module.compute_metrics)
+        metrics_module, "compute_metrics", counted("metrics", metrics_module.compute_metrics)
     )
     monkeypatch.setattr(trends_module, "spc", counted("spc", trends_module.spc))
     metric_trends(dataset, END, as_of=AS_OF, services=["S-ENG"])

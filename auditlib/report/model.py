@@ -71,6 +71,11 @@ class Inputs:
 
     @cached_property
     def scoped(self) -> Dataset:
+        """The chosen services' rows, cut once: every section computes on these alone.
+
+        ``data`` stays whole for what names the dataset itself (its
+        fingerprint, its first meeting, the service names).
+        """
         return restrict(self.data, self.wanted)
 
     @cached_property
@@ -78,7 +83,7 @@ class Inputs:
         """Every metric for the chosen services and ALL, in the baseline and the quarter."""
         p = self.params
         return scoped_metrics(
-            self.data, [p.baseline, p.quarter], as_of=p.as_of, services=self.wanted
+            self.scoped, [p.baseline, p.quarter], as_of=p.as_of, services=self.wanted
         )
 
     @cached_property
@@ -108,7 +113,7 @@ class Inputs:
     def trends(self):
         p = self.params
         return metric_trends(
-            self.data, p.quarter, months=TREND_MONTHS, services=self.wanted, as_of=p.as_of,
+            self.scoped, p.quarter, months=TREND_MONTHS, services=self.wanted, as_of=p.as_of,
             targets=self.targets.dropna().to_dict(),
         )  # fmt: skip
 
@@ -127,19 +132,19 @@ class Inputs:
     def qa(self) -> pd.DataFrame | None:
         if not self.has_audits:
             return None
-        return compliance(self.data, self.params.quarter, services=self.wanted)
+        return compliance(self.scoped, self.params.quarter, services=self.wanted)
 
     @cached_property
     def files(self) -> pd.DataFrame | None:
         if not self.has_audits:
             return None
-        return file_completeness(self.data, self.params.quarter, services=self.wanted)
+        return file_completeness(self.scoped, self.params.quarter, services=self.wanted)
 
     @cached_property
     def grid(self) -> pd.DataFrame:
         p = self.params
         return self_score_grid(
-            self.data, p.quarter, rubric=self.rubric, as_of=p.as_of, services=self.wanted,
+            self.scoped, p.quarter, rubric=self.rubric, as_of=p.as_of, services=self.wanted,
             metrics=self.quarter_metrics,
         )  # fmt: skip
 
@@ -147,7 +152,7 @@ class Inputs:
     def changes(self) -> pd.DataFrame:
         p = self.params
         return compare(
-            self.data, p.baseline, p.quarter, as_of=p.as_of, services=self.wanted,
+            self.scoped, p.baseline, p.quarter, as_of=p.as_of, services=self.wanted,
             metrics=self.metrics,
         )  # fmt: skip
 
@@ -155,7 +160,7 @@ class Inputs:
     def sentences(self) -> pd.DataFrame:
         p = self.params
         return evidence_statements(
-            self.data, p.quarter, baseline=p.baseline, as_of=p.as_of, services=self.wanted,
+            self.scoped, p.quarter, baseline=p.baseline, as_of=p.as_of, services=self.wanted,
             audience="public" if self.public else "shared", metrics=self.metrics,
         )  # fmt: skip
 
@@ -163,7 +168,7 @@ class Inputs:
     def paragraph(self) -> str:
         p = self.params
         return assured_involvement_paragraph(
-            self.data, p.quarter, baseline=p.baseline, as_of=p.as_of, services=self.wanted,
+            self.scoped, p.quarter, baseline=p.baseline, as_of=p.as_of, services=self.wanted,
             audience="public" if self.public else "shared", metrics=self.metrics,
         )  # fmt: skip
 
