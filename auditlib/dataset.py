@@ -11,7 +11,7 @@ import pandas as pd
 from ._columns import isin
 from .contract import TABLES
 
-__all__ = ["Dataset", "Source"]
+__all__ = ["Dataset", "Source", "Whole"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,18 @@ class Source:
     file: str
     sheet: str | None = None
     format: str = "csv"
+
+
+@dataclass(frozen=True)
+class Whole:
+    """What a load of chosen services still says about the whole dataset they were cut from."""
+
+    fingerprint: str
+    first_meeting: date | None
+
+    @classmethod
+    def of(cls, dataset: Dataset) -> Whole:
+        return cls(dataset.fingerprint(), dataset.first_meeting_date())
 
 
 @dataclass
@@ -39,6 +51,8 @@ class Dataset:
     path: str | None = None
     known_fingerprint: str | None = field(default=None, repr=False, compare=False)
     """:meth:`fingerprint`, once worked out (or kept by the snapshot it was read from)."""
+    whole: Whole | None = field(default=None, repr=False, compare=False)
+    """For a load of chosen services only: the whole dataset's fingerprint and first meeting."""
 
     def __contains__(self, name: str) -> bool:
         return name in self.tables
@@ -67,7 +81,10 @@ class Dataset:
         Hashing a national dataset takes seconds, and a report names it in
         several places, so the first answer is kept: a Dataset's tables are
         not changed in place once loaded (every cut makes a new Dataset).
+        A load of chosen services names the whole dataset it was cut from.
         """
+        if self.whole is not None:
+            return self.whole.fingerprint
         if self.known_fingerprint is None:
             self.known_fingerprint = self._content_fingerprint()
         return self.known_fingerprint
@@ -111,6 +128,13 @@ class Dataset:
             actions, meetings = tables["actions"], tables["meetings"]
             tables["actions"] = actions[isin(actions["meeting_id"], meetings["meeting_id"])]
         return Dataset(tables, self.sources, self.path)
+
+    def first_meeting_date(self) -> date | None:
+        """The first meeting date (of the whole dataset, for a load of chosen services)."""
+        if self.whole is not None:
+            return self.whole.first_meeting
+        dates = self.meetings["meeting_date"].dropna()
+        return None if dates.empty else dates.min().date()
 
     def last_event_date(self) -> date | None:
         """The latest meeting date: the natural end of the data."""

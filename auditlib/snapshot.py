@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 
 from . import __version__
 from .contract import TABLES
-from .dataset import Dataset, Source
+from .dataset import Dataset, Source, Whole
 from .files import atomic_write, write_text_atomic
 from .loading import table_files
 from .scope import restrict, row_services, scope_codes, scope_of
@@ -87,9 +87,10 @@ def open_dataset(
     ``cache`` is the cache folder; ``True`` (the default) is ``$AUDITLIB_CACHE``
     or ``.auditlib-cache`` in the current folder, ``False`` turns the cache off.
     ``services``, when given, gives the dataset already cut to those services
-    (exactly :func:`~auditlib.scope.restrict`'s cut): a snapshot then reads
-    only their rows, so one service of a national provider loads like a
-    small one. ``progress`` is told when the validated copy is used, and why
+    (exactly :func:`~auditlib.scope.restrict`'s cut) that still names the
+    whole (:class:`~auditlib.dataset.Whole`): a snapshot then reads only
+    their rows, so one service of a national provider loads like a small
+    one. ``progress`` is told when the validated copy is used, and why
     a snapshot was not read or written.
     """
     folder = cache_folder(cache)
@@ -97,7 +98,7 @@ def open_dataset(
     before = None if folder is None else input_fingerprint(path, calendar_quarters)
     if before is None:  # no cache, or an input the validator must report on
         dataset = load_dataset(path, today=today, calendar_quarters=calendar_quarters)
-        return restrict(dataset, services)
+        return _cut(dataset, services)
     place = folder / _key(path, calendar_quarters)
     dataset = _read(place, path, before, today, services, progress)
     if dataset is not None:
@@ -105,7 +106,13 @@ def open_dataset(
     dataset = load_dataset(path, today=today, calendar_quarters=calendar_quarters)
     if input_fingerprint(path, calendar_quarters) == before:  # not changed while validating
         _write(place, dataset, before, today, progress)
-    return restrict(dataset, services)
+    return _cut(dataset, services)
+
+
+def _cut(dataset: Dataset, services: Sequence[str] | None) -> Dataset:
+    if services is None:
+        return dataset
+    return dataclasses.replace(restrict(dataset, services), whole=Whole.of(dataset))
 
 
 def load_dataset(path: str | Path, **options) -> Dataset:
@@ -230,8 +237,14 @@ def _read(place: Path, path, fingerprint: str, today: date, services, progress) 
                  "validating afresh")  # fmt: skip
         return None
     progress(f"{path}: using the validated copy from {created:%d %b %Y %H:%M} ({place})")
-    whole = meta.get("content_fingerprint") if services is None else None
-    return Dataset(tables, sources, str(path), known_fingerprint=whole)
+    whole = Whole(meta["whole"]["fingerprint"], _day(meta["whole"]["first_meeting"]))
+    if services is None:
+        return Dataset(tables, sources, str(path), known_fingerprint=whole.fingerprint)
+    return Dataset(tables, sources, str(path), whole=whole)
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
 
 
 def _tables(place: Path, entries: dict, services: Sequence[str] | None) -> dict[str, pd.DataFrame]:
@@ -286,7 +299,10 @@ def _write(place: Path, dataset: Dataset, fingerprint: str, today: date, progres
         "auditlib": __version__,
         "dataset": str(folder.resolve()),
         "today": today.isoformat(),
-        "content_fingerprint": dataset.fingerprint(),  # hashed once here, not by every report
+        "whole": {  # hashed once here, not by every report
+            "fingerprint": dataset.fingerprint(),
+            "first_meeting": _iso(dataset.first_meeting_date()),
+        },
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "tables": entries,
     }
@@ -309,6 +325,10 @@ def _write(place: Path, dataset: Dataset, fingerprint: str, today: date, progres
     except Exception as error:  # a cache that cannot be written never fails the command
         progress(f"warning: cannot keep a validated copy in {place} ({_reason(error)}); "
                  "the next run will validate again")  # fmt: skip
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def _by_service(table: pd.DataFrame, owners: np.ndarray) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import os
@@ -264,8 +265,6 @@ def test_a_kernel_started_by_the_runner_is_told_the_same_cache(tmp_path, monkeyp
 
 def _rows(folder: Path, table: str, column: str, values: set[str]) -> list[int]:
     """Row numbers (header = 1) of a CSV file whose ``column`` is one of ``values``, by csv."""
-    import csv
-
     with open(folder / f"{table}.csv", newline="", encoding="utf-8") as handle:
         return [n for n, row in enumerate(csv.DictReader(handle), start=2) if row[column] in values]
 
@@ -294,6 +293,11 @@ def test_a_load_of_chosen_services_reads_only_their_rows_from_the_snapshot(
     )
     assert set(cut.services["service_id"]) == neighbours
     assert cut.sources == whole.sources
+    # it still names the whole dataset: its content's fingerprint and its first meeting
+    assert cut.fingerprint() == Dataset(whole.tables).fingerprint()
+    with open(demo / "meetings.csv", newline="", encoding="utf-8") as handle:
+        first = min(row["meeting_date"] for row in csv.DictReader(handle) if row["meeting_date"])
+    assert cut.first_meeting_date() == date.fromisoformat(first)
 
 
 def test_a_load_of_chosen_services_without_a_snapshot_is_the_same_cut(demo, tmp_path):
@@ -301,6 +305,8 @@ def test_a_load_of_chosen_services_without_a_snapshot_is_the_same_cut(demo, tmp_
     cut = open_dataset(demo, cache=False, today=LATER, services=["S-001"])
     for name, table in restrict(whole, ["S-001"]).tables.items():
         pd.testing.assert_frame_equal(cut.tables[name], table, check_exact=True)
+    assert cut.fingerprint() == whole.fingerprint()
+    assert cut.first_meeting_date() == whole.first_meeting_date()
 
 
 def test_the_snapshot_keeps_the_datasets_fingerprint_so_no_report_hashes_it_again(

@@ -46,10 +46,18 @@ class Kind:
     read_params: Callable[..., RunParams]
     what: str
     template: str = "auditlib"  # the HTML template, in auditlib/report/templates
+    cuts: bool = False
+    """Its notebook computes on the chosen services' rows alone, so a load may read only those."""
 
 
 KINDS: dict[str, Kind] = {
-    "report": Kind("report", "quarterly_report", read_params, "auditlib quarterly re-audit report"),
+    "report": Kind(
+        "report",
+        "quarterly_report",
+        read_params,
+        "auditlib quarterly re-audit report",
+        cuts=True,
+    ),
     "families": Kind(
         "families",
         "families",

@@ -23,7 +23,7 @@ from ..errors import AuditlibError, ReportError
 from ..periods import Period, last_complete_quarter, parse_period
 from ..sampling import select_services
 
-__all__ = ["AUDIENCES", "ReportParams", "read_params"]
+__all__ = ["AUDIENCES", "ReportParams", "read_params", "service_ids"]
 
 AUDIENCES = ("internal", "shared", "public")
 """Who a report is for (quality.md, "Audiences")."""
@@ -193,11 +193,11 @@ def _quarter(value: Any, as_of: date, calendar: bool, data: Dataset) -> Period:
             f"quarter {period} starts after the as-of date {as_of.isoformat()}: nothing in it "
             "has happened yet"
         )
-    first = data.meetings["meeting_date"].min()
-    if first == first and period.end < first.date():  # NaT compares unequal to itself
+    first = data.first_meeting_date()  # the whole dataset's, for a load of chosen services
+    if first is not None and period.end < first:
         raise ReportError(
             f"quarter {period} ends before the dataset's first meeting "
-            f"({first.date().isoformat()}): there is no data for it"
+            f"({first.isoformat()}): there is no data for it"
         )
     return period
 
@@ -216,15 +216,19 @@ def _baseline(value: Any, quarter: Period, calendar: bool) -> Period:
     return base
 
 
-def _services(value: Any, data: Dataset) -> tuple[str, ...] | None:
+def service_ids(value: Any) -> list[str] | None:
+    """The ``services`` parameter as ids (None for every service), not yet checked."""
     if isinstance(value, Sequence) and not isinstance(value, str):
         names = [_text(v, "services") for v in value]
     else:
         names = _text(value, "services").split(",")
     names = [n.strip() for name in names for n in name.split(",") if n.strip()]
-    if not names:
-        return None
-    return tuple(select_services(data, names))
+    return names or None
+
+
+def _services(value: Any, data: Dataset) -> tuple[str, ...] | None:
+    names = service_ids(value)
+    return None if names is None else tuple(select_services(data, names))
 
 
 def _sample_record(value: Any, quarter: Period) -> tuple[dict | None, str | None]:

@@ -40,6 +40,7 @@ from ..snapshot import kernel_cache, open_dataset
 from .export import html_to_pdf, notebook_to_html
 from .kinds import RunParams, kind
 from .locking import output_lock
+from .params import service_ids
 
 __all__ = [
     "KERNEL",
@@ -140,9 +141,11 @@ def run_report(
     chosen = kind(kind_name)
     if data is None:
         calendar = parameters.get("calendar_quarters", False) is True
+        services = service_ids(parameters.get("services", "")) if chosen.cuts else None
         data = open_dataset(
-            dataset, cache=cache, today=today, calendar_quarters=calendar, progress=progress
-        )
+            dataset, cache=cache, today=today, calendar_quarters=calendar, services=services,
+            progress=progress,
+        )  # fmt: skip
     params = chosen.read_params(data, today=today, **parameters)
     root = _output_root(out, dataset)
     source = notebook_path(chosen.notebook)
