@@ -345,3 +345,28 @@ def test_a_sampling_record_of_another_quarter_or_none_at_all_is_refused(tmp_path
     record.write_text("{ not json")
     with pytest.raises(ReportError, match="not a sampling record"):
         read_params(data, quarter=QUARTER, as_of=AS_OF, sample_record=str(record))
+
+
+def test_a_one_service_load_checks_the_quarter_against_the_providers_first_meeting():
+    """A load of chosen services (``Dataset.whole``) answers for the whole dataset: a quarter
+    after the provider's first meeting (2 Jan 2025 in the demo's meetings.csv) is accepted even
+    where the chosen service met only later; without the whole it would be refused."""
+    import dataclasses
+
+    from auditlib.dataset import Dataset, Whole
+    from auditlib.errors import ReportError
+    from auditlib.report import read_params
+    from auditlib.scope import restrict
+
+    whole = load_dataset(DEMO)
+    cut = restrict(whole, ["S-001"])
+    meetings = cut.meetings[cut.meetings["meeting_date"] >= "2025-07-01"]  # met only later
+    later = Dataset({**cut.tables, "meetings": meetings}, cut.sources, cut.path)
+    with pytest.raises(ReportError, match=r"ends before the dataset's first meeting \(2025-07"):
+        read_params(later, quarter="2024/25 Q4", services="S-001", as_of=AS_OF)
+    named = dataclasses.replace(later, whole=Whole.of(whole))
+    params = read_params(named, quarter="2024/25 Q4", services="S-001", as_of=AS_OF)
+    assert params.quarter.label == "2024/25 Q4" and params.services == ("S-001",)
+    with pytest.raises(ReportError, match=r"ends before the dataset's first meeting \(2025-01-02"):
+        read_params(named, quarter="2024/25 Q3", services="S-001", as_of=AS_OF)
+    assert named.fingerprint() == whole.fingerprint()
