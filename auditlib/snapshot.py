@@ -232,12 +232,12 @@ def _read(place: Path, path, fingerprint: str, today: date, services, progress) 
                 name: _source(path, entry["source"]) for name, entry in meta["tables"].items()
             }
             created = datetime.fromisoformat(meta["created"]).astimezone()
+            whole = Whole(meta["whole"]["fingerprint"], _day(meta["whole"]["first_meeting"]))
     except Exception as error:  # corrupt, unreadable or locked too long: validate afresh
         progress(f"note: the validated copy in {place} cannot be read ({_reason(error)}); "
                  "validating afresh")  # fmt: skip
         return None
     progress(f"{path}: using the validated copy from {created:%d %b %Y %H:%M} ({place})")
-    whole = Whole(meta["whole"]["fingerprint"], _day(meta["whole"]["first_meeting"]))
     if services is None:
         return Dataset(tables, sources, str(path), known_fingerprint=whole.fingerprint)
     return Dataset(tables, sources, str(path), whole=whole)
