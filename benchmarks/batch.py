@@ -37,43 +37,25 @@ import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-import nbformat
+from _common import ROOT, floor_command, load_average, timed
 
 from auditlib.report import batch
 from auditlib.synth import make_dataset, write_dataset
 from auditlib.validation import load_dataset
 
-ROOT = Path(__file__).resolve().parents[1]
 PERIOD = ["--quarter", "2026/27 Q2", "--as-of", "2026-11-20"]
-
-
-def _load() -> str:
-    one, _, _ = os.getloadavg()
-    return f"load average {one:.2f} on {os.cpu_count()} cores"
-
-
-def _timed(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
-    return time.perf_counter() - start
 
 
 def _floor(folder: Path, runs: int = 3) -> float:
     """Median seconds for papermill to run an empty notebook (a kernel start and stop)."""
-    book = nbformat.v4.new_notebook()
-    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                   "language": "python"}  # fmt: skip
-    book.cells = [nbformat.v4.new_code_cell("")]
-    nbformat.write(book, str(folder / "empty.ipynb"))
-    command = [sys.executable, "-m", "papermill", "--no-progress-bar",
-               str(folder / "empty.ipynb"), str(folder / "empty-out.ipynb")]  # fmt: skip
-    return statistics.median(_timed(command) for _ in range(runs))
+    command = floor_command(folder)
+    return statistics.median(timed(command) for _ in range(runs))
 
 
 def _batch(data: Path, out: Path, jobs: int) -> float:
     command = [sys.executable, "-m", "auditlib", "report", str(data), *PERIOD, "--per-service",
                "--no-pdf", "--jobs", str(jobs), "--out", str(out)]  # fmt: skip
-    return _timed(command)
+    return timed(command)
 
 
 def _pooled(pool: Executor, data: Path, out: Path) -> tuple[float, int]:
@@ -97,7 +79,7 @@ def national(tmp: Path, data: Path | None, jobs: int) -> None:
     os.environ["AUDITLIB_CACHE"] = str(tmp / "cache")  # the batch makes the snapshot once
     floor = _floor(tmp)
     print(f"national batch: every service's report and the provider's, --jobs {jobs}, no PDF "
-          f"({_load()} at the start)")  # fmt: skip
+          f"({load_average()} at the start)")  # fmt: skip
     print(f"  floor (papermill, empty notebook)   {floor:7.2f} s")
     out = tmp / "national-reports"
     start = time.perf_counter()
@@ -110,7 +92,7 @@ def national(tmp: Path, data: Path | None, jobs: int) -> None:
     seconds = [r["seconds"] for r in summary["reports"]]
     n = len(seconds)
     print(f"  {n} reports in {wall / 60:.1f} min (exit {finished.returncode}; "
-          f"{summary['counts']})   ({_load()})")  # fmt: skip
+          f"{summary['counts']})   ({load_average()})")  # fmt: skip
     figures = {"wall time / reports": wall / n, "median of its own": statistics.median(seconds),
                "slowest of its own": max(seconds)}  # fmt: skip
     for name, value in figures.items():
@@ -136,17 +118,17 @@ def main() -> None:
         write_dataset(make_dataset(n_services=args.reports, n_people=people, n_quarters=8), data)
         n = args.reports + 1
         print(f"batch benchmark: {args.reports} services, {n} reports a batch, no PDF "
-              f"({_load()} at the start)")  # fmt: skip
-        _timed([sys.executable, "-m", "auditlib", "report", str(data), *PERIOD, "--no-pdf",
+              f"({load_average()} at the start)")  # fmt: skip
+        timed([sys.executable, "-m", "auditlib", "report", str(data), *PERIOD, "--no-pdf",
                 "--services", "S-001", "--out", str(tmp / "warm")])  # fmt: skip
         floor = _floor(tmp)
-        print(f"  floor (papermill, empty notebook)   {floor:7.2f} s   ({_load()})")
+        print(f"  floor (papermill, empty notebook)   {floor:7.2f} s   ({load_average()})")
         times = {}
         for jobs in (1, 2):
             times[jobs] = _batch(data, tmp / f"jobs{jobs}", jobs)
             each = times[jobs] / n
             print(f"  --jobs {jobs}: {times[jobs]:7.1f} s, {each:5.1f} s per report, "
-                  f"{each / floor:4.1f}x the floor per report   ({_load()})")  # fmt: skip
+                  f"{each / floor:4.1f}x the floor per report   ({load_average()})")  # fmt: skip
         ratio = times[1] / times[2]
         verdict = "meets" if ratio >= 1.6 else "misses"
         print(f"  --jobs 2 is {ratio:.2f}x faster than --jobs 1 ({verdict} the 1.6x target)")
@@ -155,8 +137,8 @@ def main() -> None:
                                ("processes", ProcessPoolExecutor(2))):  # fmt: skip
                 seconds, failed = _pooled(pool, data, tmp / name)
                 print(f"  two at a time on {name:<9}: {seconds:7.1f} s, {failed} failed   "
-                      f"({_load()})")  # fmt: skip
-        print(f"({_load()} at the end)")
+                      f"({load_average()})")  # fmt: skip
+        print(f"({load_average()} at the end)")
 
 
 if __name__ == "__main__":

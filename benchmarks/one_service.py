@@ -25,27 +25,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _common import load_average, timed
 
 SERVICE = "S-001"
 QUARTER = "2026/27 Q2"
 AS_OF = "2026-11-20"  # the synthetic datasets' last day, so every run reads the same data
 
 
-def _load() -> str:
-    one, five, _ = os.getloadavg()
-    return f"load {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
-
-
 def _auditlib(*args: str) -> list[str]:
     return [sys.executable, "-m", "auditlib", *args]
-
-
-def _timed(command: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, env=env)
-    return time.perf_counter() - start
 
 
 def commands(dataset: Path, out: Path) -> dict[str, list[str]]:
@@ -61,14 +51,14 @@ def commands(dataset: Path, out: Path) -> dict[str, list[str]]:
 
 def measure(name: str, national: list[str], demo: list[str], runs: int, env) -> float:
     """Median seconds of each, run in turn ``runs`` times; prints and returns the ratio."""
-    before = _load()
+    before = load_average()
     times: dict[str, list[float]] = {"national": [], "demo": []}
     for _ in range(runs):
-        times["national"].append(_timed(national, env))
-        times["demo"].append(_timed(demo, env))
+        times["national"].append(timed(national, env))
+        times["demo"].append(timed(demo, env))
     a, b = statistics.median(times["national"]), statistics.median(times["demo"])
     print(f"  {name:<8} national {a:6.2f} s   demo {b:6.2f} s   ratio {a / b:4.2f}x "
-          f"(target <= 2x)   {before} before, {_load()} after", flush=True)  # fmt: skip
+          f"(target <= 2x)   {before} before, {load_average()} after", flush=True)  # fmt: skip
     return a / b
 
 
@@ -82,7 +72,7 @@ def main() -> None:
     env = {**os.environ, "AUDITLIB_CACHE": str(tmp / "cache")}
     national = args.data or tmp / "national"
     demo = tmp / "demo"
-    print(f"one-service benchmark, {args.runs} runs each, medians ({_load()} at the start)")
+    print(f"one-service benchmark, {args.runs} runs each, medians ({load_average()} at the start)")
     if args.data is None:
         subprocess.run(_auditlib("synth", "--scale", "national", "--out", str(national)),
                        check=True, capture_output=True, env=env)  # fmt: skip

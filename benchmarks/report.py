@@ -18,40 +18,15 @@ few minutes).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import nbformat
+from _common import ROOT, floor_command, load_average, timed
 
-ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
-
-
-def _timed(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
-    return time.perf_counter() - start
-
-
-def _empty_notebook(folder: Path) -> Path:
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}  # fmt: skip
-    notebook.cells = [nbformat.v4.new_code_cell("")]
-    path = folder / "empty.ipynb"
-    nbformat.write(notebook, str(path))
-    return path
-
-
-def _load() -> str:
-    """How busy the machine was: the 1-minute load average against its cores."""
-    one, _, _ = os.getloadavg()
-    return f"load average {one:.2f} on {os.cpu_count()} cores"
 
 
 def measure(name: str, command: list[str], floor: list[str], runs: int) -> tuple[float, float]:
@@ -60,10 +35,10 @@ def measure(name: str, command: list[str], floor: list[str], runs: int) -> tuple
     subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
     ours, floors = [], []
     for _ in range(runs):
-        floors.append(_timed(floor))
-        ours.append(_timed(command))
+        floors.append(timed(floor))
+        ours.append(timed(command))
     a, b = statistics.median(ours), statistics.median(floors)
-    print(f"  {name:<46} {a:7.2f} s   floor {b:5.2f} s   ratio {a / b:4.2f}x   ({_load()})")
+    print(f"  {name:<46} {a:7.2f} s   floor {b:5.2f} s   ratio {a / b:4.2f}x   ({load_average()})")
     return a, b
 
 
@@ -74,18 +49,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="auditlib-bench-") as tmp:
         tmp = Path(tmp)
-        empty = _empty_notebook(tmp)
-        floor = [
-            sys.executable,
-            "-m",
-            "papermill",
-            "--no-progress-bar",
-            str(empty),
-            str(tmp / "out.ipynb"),
-        ]
+        floor = floor_command(tmp)
         report = [sys.executable, "-m", "auditlib", "report", str(DEMO), "--quarter",
                   "2026/27 Q2", "--as-of", "2026-11-20", "--out", str(tmp / "reports")]  # fmt: skip
-        print(f"report benchmark, {args.runs} runs each, medians ({_load()} at the start)")
+        print(f"report benchmark, {args.runs} runs each, medians ({load_average()} at the start)")
         measure("demo report, HTML only", [*report, "--no-pdf"], floor, args.runs)
         measure("demo report, HTML and PDF", report, floor, args.runs)
         families = [sys.executable, "-m", "auditlib", "families", str(DEMO), "--quarter",

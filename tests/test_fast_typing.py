@@ -90,22 +90,14 @@ def test_a_day_beyond_what_a_nanosecond_date_holds_is_unread(make_dataset):
 
 
 def test_keys_written_out_of_order_and_repeated_keys(make_dataset):
+    def repeated_rows(meetings: str) -> set[int]:
+        problems = validate_dataset(make_dataset(meetings=meetings), today=TODAY)
+        return {row for row, _, _ in problems_of(problems, "duplicate_key")}
+
     unordered = MEETINGS.replace("M-1,", "M-7,")  # M-7 first: the ids are not in order
     assert validate_dataset(make_dataset(meetings=unordered), today=TODAY) == []
-    repeated = unordered + "M-7,P-2,mini_review,2026-07-06,true,false,no,,,\n"
-    assert {
-        row
-        for row, _, _ in problems_of(
-            validate_dataset(make_dataset(meetings=repeated), today=TODAY), "duplicate_key"
-        )
-    } == {2, 8}
-    in_order = MEETINGS + "M-6,P-2,mini_review,2026-07-06,true,false,no,,,\n"
-    assert {
-        row
-        for row, _, _ in problems_of(
-            validate_dataset(make_dataset(meetings=in_order), today=TODAY), "duplicate_key"
-        )
-    } == {7, 8}
+    assert repeated_rows(unordered + "M-7,P-2,mini_review,2026-07-06,true,false,no,,,\n") == {2, 8}
+    assert repeated_rows(MEETINGS + "M-6,P-2,mini_review,2026-07-06,true,false,no,,,\n") == {7, 8}
 
 
 def test_a_repeated_combination_of_a_three_column_key(make_dataset):
