@@ -464,7 +464,7 @@ def _deep_dive_coverage(context):
     )
     dived = dived[dived["p"] >= 0].drop_duplicates().assign(dived=True)
     people = people.merge(dived, on=["id", "p"], how="left")
-    return _coverage(context, people, people["dived"].fillna(False).to_numpy(dtype=bool))
+    return _coverage(context, people, people["dived"].notna().to_numpy())
 
 
 # --- decisions and advocacy -----------------------------------------------------------------
