@@ -160,7 +160,8 @@ def _type_table(spec: Table, raw: RawTable, calendar_quarters: bool):
             values, bad = _parse_quarters(values, bad, calendar_quarters)
         typed[column.name], unreadable[column.name] = values, bad
         problems += _cell_problems(frame[column.name], bad, "wrong_type", column.expected, where)
-    return pd.DataFrame(typed, index=frame.index), unreadable, problems
+    # copy=False: the typed columns are the table's own (the raw text goes after loading)
+    return pd.DataFrame(typed, index=frame.index, copy=False), unreadable, problems
 
 
 def _blank_to_na(values: pd.Series) -> pd.Series:
